@@ -1,0 +1,213 @@
+//! The data model of a signed payload: exactly what Python's `json` module
+//! can produce and read back.
+//!
+//! `serde_json::Value` cannot hold `NaN`, the infinities or integers past
+//! 128 bits, and it forgets whether `1.0` was a float. Django emits all of
+//! these, so the crate carries its own small value type. It converts to and
+//! from any serde type ([`to_value`], [`from_value`]) and to and from
+//! `serde_json::Value` (lossy only where `serde_json` cannot represent a
+//! number: see [`Value::to_serde_json`]).
+
+mod de;
+mod number;
+mod ser;
+
+pub use de::from_value;
+pub use number::Number;
+pub use ser::to_value;
+
+/// An insertion-ordered JSON object, as a Python `dict` is.
+///
+/// Inserting an existing key replaces its value in place, which is also what
+/// Python does when a JSON document repeats a key (the last value wins, the
+/// first position is kept).
+pub type Map = indexmap::IndexMap<String, Value>;
+
+/// A JSON value as Python's `json` module sees it.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Value {
+    /// `null` (Python `None`).
+    #[default]
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer of any size or a float, including `NaN` and the infinities.
+    Number(Number),
+    /// A string. Rust strings cannot hold lone UTF-16 surrogates, so a JSON
+    /// text that contains one is refused by the parser.
+    String(String),
+    /// An array (Python `list` or `tuple`).
+    Array(Vec<Value>),
+    /// An object with its keys in insertion order.
+    Object(Map),
+}
+
+impl Value {
+    /// Whether this is `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The boolean, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The number, if this is one.
+    pub fn as_number(&self) -> Option<&Number> {
+        match self {
+            Value::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The value as an `i64`, if it is an integer that fits.
+    pub fn as_i64(&self) -> Option<i64> {
+        self.as_number().and_then(Number::as_i64)
+    }
+
+    /// The value as an `f64`, if it is a number (integers are converted).
+    pub fn as_f64(&self) -> Option<f64> {
+        self.as_number().and_then(Number::as_f64)
+    }
+
+    /// The array, if this is one.
+    pub fn as_array(&self) -> Option<&Vec<Value>> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The array, mutably, if this is one.
+    pub fn as_array_mut(&mut self) -> Option<&mut Vec<Value>> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The object, if this is one.
+    pub fn as_object(&self) -> Option<&Map> {
+        match self {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The object, mutably, if this is one.
+    pub fn as_object_mut(&mut self) -> Option<&mut Map> {
+        match self {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Whether Python would treat this value as false (`None`, `False`, `0`,
+    /// `0.0`, `""`, `[]`, `{}`). Django's expiry logic relies on this.
+    pub fn is_falsy(&self) -> bool {
+        match self {
+            Value::Null => true,
+            Value::Bool(b) => !b,
+            Value::Number(n) => n.is_zero(),
+            Value::String(s) => s.is_empty(),
+            Value::Array(a) => a.is_empty(),
+            Value::Object(m) => m.is_empty(),
+        }
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+
+impl From<Number> for Value {
+    fn from(n: Number) -> Self {
+        Value::Number(n)
+    }
+}
+
+impl From<Map> for Value {
+    fn from(m: Map) -> Self {
+        Value::Object(m)
+    }
+}
+
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(v: Vec<T>) -> Self {
+        Value::Array(v.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+macro_rules! from_number {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(n: $t) -> Self {
+                Value::Number(Number::from(n))
+            }
+        }
+    )*};
+}
+from_number!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, i128, u128, f32, f64);
+
+/// A value that could not be converted to or from a serde type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError(pub(crate) String);
+
+impl ValueError {
+    /// The explanation.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
+
+impl core::fmt::Display for ValueError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+impl serde::ser::Error for ValueError {
+    fn custom<T: core::fmt::Display>(msg: T) -> Self {
+        ValueError(msg.to_string())
+    }
+}
+
+impl serde::de::Error for ValueError {
+    fn custom<T: core::fmt::Display>(msg: T) -> Self {
+        ValueError(msg.to_string())
+    }
+}
