@@ -1,7 +1,13 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "clock")]
+pub mod clock;
 pub mod encoding;
+pub mod error;
+pub mod signing;
 pub mod value;
 
+pub use error::{DecodeError, DecodeErrorKind, EncodeError, PayloadError, SignatureFailure};
+pub use signing::{Compression, Keyring, Limits, ObjectSigner, Secret, Signer, TimestampSigner};
 pub use value::{Map, Number, Value};

@@ -1,0 +1,260 @@
+//! The errors a caller handles when a token is refused or cannot be made.
+
+use core::fmt;
+
+use crate::encoding::b64::B64Error;
+use crate::encoding::base62::Base62Error;
+use crate::encoding::json::JsonError;
+use crate::encoding::zlib::ZlibError;
+use crate::value::ValueError;
+
+/// Why a token (a signed value or a cookie) was refused.
+///
+/// Match on [`DecodeError::kind`] for a stable, field-less classification
+/// (for metrics or exit codes), or on the variants for the details.
+/// Messages never contain key material.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The token is longer than the configured maximum; it was refused
+    /// before any cryptographic work.
+    TooLong {
+        /// The length of the token in bytes.
+        len: usize,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// The signature does not match any key of the keyring (or the token
+    /// has no signature at all). The token was tampered with, was signed
+    /// with a key that is not configured, or with another salt.
+    BadSignature(SignatureFailure),
+    /// The signature is valid but the token is older than allowed.
+    Expired {
+        /// Seconds between the token's timestamp and now.
+        age: f64,
+        /// The largest age that was allowed, in seconds.
+        max_age: f64,
+    },
+    /// The signature is valid but what was signed is not a well-formed
+    /// payload. Only a holder of the key can produce this.
+    Malformed(PayloadError),
+}
+
+/// Why a signature did not verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignatureFailure {
+    /// The value has no separator, so it carries no signature.
+    NoSeparator,
+    /// A signature is present but no configured key produced it.
+    Mismatch,
+}
+
+/// What was wrong inside a validly signed token, step by step in the order
+/// Django decodes (spec §3).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PayloadError {
+    /// The signed text has no timestamp field.
+    MissingTimestamp,
+    /// The timestamp field is not base62.
+    Timestamp(Base62Error),
+    /// The body is not base64.
+    Base64(B64Error),
+    /// The body is flagged as compressed but is not a valid zlib stream.
+    Zlib(ZlibError),
+    /// The body inflates (or decodes) to more bytes than allowed.
+    TooLarge {
+        /// The configured cap, in bytes.
+        limit: usize,
+    },
+    /// The body is not JSON as Python reads it.
+    Json(JsonError),
+    /// The JSON is valid but does not have the shape of the requested
+    /// Rust type.
+    Shape(ValueError),
+}
+
+/// A field-less classification of [`DecodeError`], stable for matching,
+/// logging and metrics labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DecodeErrorKind {
+    /// [`DecodeError::TooLong`].
+    TooLong,
+    /// [`DecodeError::BadSignature`].
+    BadSignature,
+    /// [`DecodeError::Expired`].
+    Expired,
+    /// A bad timestamp field after a valid signature.
+    MalformedTimestamp,
+    /// Bad base64 after a valid signature.
+    MalformedBase64,
+    /// A bad zlib stream after a valid signature.
+    MalformedZlib,
+    /// Bad JSON after a valid signature.
+    MalformedJson,
+    /// A payload over the inflated-size cap after a valid signature.
+    TooLarge,
+}
+
+impl DecodeErrorKind {
+    /// A short snake_case name, for logs and metrics labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecodeErrorKind::TooLong => "too_long",
+            DecodeErrorKind::BadSignature => "bad_signature",
+            DecodeErrorKind::Expired => "expired",
+            DecodeErrorKind::MalformedTimestamp => "malformed_timestamp",
+            DecodeErrorKind::MalformedBase64 => "malformed_base64",
+            DecodeErrorKind::MalformedZlib => "malformed_zlib",
+            DecodeErrorKind::MalformedJson => "malformed_json",
+            DecodeErrorKind::TooLarge => "too_large",
+        }
+    }
+}
+
+impl fmt::Display for DecodeErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl DecodeError {
+    /// The field-less kind of this error.
+    pub fn kind(&self) -> DecodeErrorKind {
+        match self {
+            DecodeError::TooLong { .. } => DecodeErrorKind::TooLong,
+            DecodeError::BadSignature(_) => DecodeErrorKind::BadSignature,
+            DecodeError::Expired { .. } => DecodeErrorKind::Expired,
+            DecodeError::Malformed(p) => match p {
+                PayloadError::MissingTimestamp | PayloadError::Timestamp(_) => {
+                    DecodeErrorKind::MalformedTimestamp
+                }
+                PayloadError::Base64(_) => DecodeErrorKind::MalformedBase64,
+                PayloadError::Zlib(_) => DecodeErrorKind::MalformedZlib,
+                PayloadError::TooLarge { .. } => DecodeErrorKind::TooLarge,
+                PayloadError::Json(_) | PayloadError::Shape(_) => DecodeErrorKind::MalformedJson,
+            },
+        }
+    }
+
+    /// Whether the signature was valid (the error is about age or content).
+    pub fn signature_was_valid(&self) -> bool {
+        matches!(self, DecodeError::Expired { .. } | DecodeError::Malformed(_))
+    }
+}
+
+impl From<PayloadError> for DecodeError {
+    fn from(e: PayloadError) -> Self {
+        DecodeError::Malformed(e)
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::TooLong { len, max } => write!(
+                f,
+                "token is {len} bytes, over the limit of {max}; it was refused unread \
+                 (raise the limit if such tokens are legitimate)"
+            ),
+            DecodeError::BadSignature(SignatureFailure::NoSeparator) => f.write_str(
+                "bad signature: the value has no ':' separator, so it is not a signed token",
+            ),
+            DecodeError::BadSignature(SignatureFailure::Mismatch) => f.write_str(
+                "bad signature: no configured key signed this value; check the secret, \
+                 the fallback keys and the salt, or the value was tampered with",
+            ),
+            DecodeError::Expired { age, max_age } => write!(
+                f,
+                "signature valid but expired: the token is {age} s old, the limit is {max_age} s"
+            ),
+            DecodeError::Malformed(p) => write!(f, "signature valid but payload malformed: {p}"),
+        }
+    }
+}
+
+impl fmt::Display for PayloadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PayloadError::MissingTimestamp => f.write_str("the signed text has no timestamp field"),
+            PayloadError::Timestamp(e) => write!(f, "bad timestamp: {e}"),
+            PayloadError::Base64(e) => write!(f, "bad base64: {e}"),
+            PayloadError::Zlib(e) => write!(f, "bad zlib data: {e}"),
+            PayloadError::TooLarge { limit } => write!(
+                f,
+                "the payload is larger than the limit of {limit} bytes once decoded"
+            ),
+            PayloadError::Json(e) => write!(f, "bad JSON: {e}"),
+            PayloadError::Shape(e) => write!(f, "unexpected JSON shape: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DecodeError::Malformed(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl std::error::Error for PayloadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PayloadError::Timestamp(e) => Some(e),
+            PayloadError::Base64(e) => Some(e),
+            PayloadError::Zlib(e) => Some(e),
+            PayloadError::Json(e) => Some(e),
+            PayloadError::Shape(e) => Some(e),
+            PayloadError::MissingTimestamp | PayloadError::TooLarge { .. } => None,
+        }
+    }
+}
+
+/// Why a value could not be signed.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The value cannot be represented as JSON (for example a map whose
+    /// keys are not strings, integers, floats, booleans or null).
+    Value(ValueError),
+    /// The token would be longer than the configured maximum, so this
+    /// crate's own decoder would refuse it.
+    TooLong {
+        /// The length the token would have.
+        len: usize,
+        /// The configured maximum.
+        max: usize,
+    },
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EncodeError::Value(e) => write!(f, "the value cannot be written as JSON: {e}"),
+            EncodeError::TooLong { len, max } => write!(
+                f,
+                "the signed token would be {len} bytes, over the limit of {max}; \
+                 store less in it or raise the limit"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EncodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EncodeError::Value(e) => Some(e),
+            EncodeError::TooLong { .. } => None,
+        }
+    }
+}
+
+impl From<ValueError> for EncodeError {
+    fn from(e: ValueError) -> Self {
+        EncodeError::Value(e)
+    }
+}

@@ -1,0 +1,246 @@
+//! Secrets, the keyring, and the per-salt derived HMAC keys (spec §2.5).
+
+use core::fmt;
+use std::sync::Arc;
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+pub(crate) type HmacSha256 = Hmac<Sha256>;
+
+/// A secret key (Django's `SECRET_KEY` or one of `SECRET_KEY_FALLBACKS`).
+///
+/// The bytes are private, wiped from memory when the value is dropped, and
+/// never shown by `Debug`.
+///
+/// ```
+/// use signed_session::signing::Secret;
+/// let s = Secret::new("correct horse battery staple")?;
+/// assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+/// assert!(Secret::new("").is_err());
+/// # Ok::<(), signed_session::signing::KeyError>(())
+/// ```
+#[derive(Clone)]
+pub struct Secret {
+    bytes: Zeroizing<Vec<u8>>,
+}
+
+impl Secret {
+    /// Wraps secret bytes (a Django `SECRET_KEY` string is used as its UTF-8
+    /// bytes).
+    ///
+    /// # Errors
+    /// [`KeyError::Empty`] for an empty secret: it would sign with a key
+    /// anyone can compute.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, KeyError> {
+        let bytes = Zeroizing::new(bytes.into());
+        if bytes.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        Ok(Secret { bytes })
+    }
+
+    /// Reads a secret from the environment variable `name`.
+    ///
+    /// # Errors
+    /// [`KeyError::MissingEnv`] if the variable is unset or not valid
+    /// Unicode, [`KeyError::Empty`] if it is empty.
+    pub fn from_env(name: &str) -> Result<Self, KeyError> {
+        let value = std::env::var(name).map_err(|_| KeyError::MissingEnv(name.to_owned()))?;
+        Secret::new(value)
+    }
+
+    pub(crate) fn expose(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Why a secret or keyring could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The secret is empty.
+    Empty,
+    /// The named environment variable is not set (or not Unicode).
+    MissingEnv(String),
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyError::Empty => f.write_str("the secret key is empty; refusing to sign with it"),
+            KeyError::MissingEnv(name) => {
+                write!(f, "the environment variable {name} holding the secret key is not set")
+            }
+        }
+    }
+}
+
+impl std::error::Error for KeyError {}
+
+/// The current secret plus fallbacks, in order (Django's `SECRET_KEY` and
+/// `SECRET_KEY_FALLBACKS`).
+///
+/// New tokens are always signed with the current secret; a token signed
+/// with any of them verifies, and decoding reports the index of the key
+/// that matched (0 = current, 1 = first fallback, ...), so an operator can
+/// see when an old key is no longer used and can be retired.
+///
+/// ```
+/// use signed_session::signing::{Keyring, Secret};
+/// let ring = Keyring::new(Secret::new("new-secret")?).with_fallback(Secret::new("old-secret")?);
+/// assert_eq!(ring.len(), 2);
+/// # Ok::<(), signed_session::signing::KeyError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Keyring {
+    secrets: Vec<Secret>,
+}
+
+impl Keyring {
+    /// A keyring with one current secret and no fallbacks.
+    pub fn new(current: Secret) -> Self {
+        Keyring { secrets: vec![current] }
+    }
+
+    /// Adds a fallback secret, tried after the current one and after every
+    /// fallback added before it.
+    #[must_use]
+    pub fn with_fallback(mut self, fallback: Secret) -> Self {
+        self.secrets.push(fallback);
+        self
+    }
+
+    /// The current secret followed by the fallbacks.
+    pub fn secrets(&self) -> &[Secret] {
+        &self.secrets
+    }
+
+    /// The number of secrets (current plus fallbacks), at least 1.
+    pub fn len(&self) -> usize {
+        self.secrets.len()
+    }
+
+    /// Always false: a keyring has a current secret.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Derives the HMAC keys for `salt` once, for repeated signing and
+    /// verification.
+    pub(crate) fn derive(&self, salt: &str) -> DerivedKeys {
+        DerivedKeys {
+            macs: self.secrets.iter().map(|s| derive_mac(salt, s.expose())).collect(),
+        }
+    }
+}
+
+/// `HMAC-SHA256` keyed with `SHA256(salt ‖ "signer" ‖ secret)`, ready to
+/// clone for each message.
+fn derive_mac(salt: &str, secret: &[u8]) -> HmacSha256 {
+    let mut h = Sha256::new();
+    h.update(salt.as_bytes());
+    h.update(b"signer");
+    h.update(secret);
+    let key = Zeroizing::new(<[u8; 32]>::from(h.finalize()));
+    // Any key length is valid for HMAC, so this cannot fail.
+    <HmacSha256 as Mac>::new_from_slice(key.as_slice())
+        .unwrap_or_else(|_| unreachable_hmac_key())
+}
+
+#[cold]
+fn unreachable_hmac_key() -> HmacSha256 {
+    // HMAC accepts keys of every length; keep a non-panicking fallback that
+    // can never be reached rather than an unwrap.
+    HmacSha256::new(&Default::default())
+}
+
+/// The pre-keyed HMAC states for one salt, current key first. Cloning is
+/// cheap (shared).
+#[derive(Clone)]
+pub(crate) struct DerivedKeys {
+    macs: Arc<[HmacSha256]>,
+}
+
+impl fmt::Debug for DerivedKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DerivedKeys(<{} redacted>)", self.macs.len())
+    }
+}
+
+impl DerivedKeys {
+    /// The raw 32-byte tag of `msg` under key `index`.
+    fn tag(&self, index: usize, msg: &[u8]) -> Option<[u8; 32]> {
+        let mut mac = self.macs.get(index)?.clone();
+        mac.update(msg);
+        Some(mac.finalize().into_bytes().into())
+    }
+
+    /// The 43-character signature of `msg` under the current key.
+    pub(crate) fn sign(&self, msg: &[u8], out: &mut String) {
+        if let Some(tag) = self.tag(0, msg) {
+            crate::encoding::b64::encode_into(&tag, out);
+        }
+    }
+
+    /// The index of the first key whose signature of `msg` equals `sig`,
+    /// compared in constant time.
+    pub(crate) fn verify(&self, msg: &[u8], sig: &[u8]) -> Option<usize> {
+        use subtle::ConstantTimeEq;
+        // A signature is always 43 characters; anything else cannot match,
+        // and the length of a public value is no secret.
+        if sig.len() != 43 {
+            return None;
+        }
+        let mut buf = String::with_capacity(43);
+        for index in 0..self.macs.len() {
+            let tag = self.tag(index, msg)?;
+            buf.clear();
+            crate::encoding::b64::encode_into(&tag, &mut buf);
+            if bool::from(buf.as_bytes().ct_eq(sig)) {
+                return Some(index);
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let secret = Secret::new("hunter2-very-secret").unwrap();
+        let ring = Keyring::new(secret.clone()).with_fallback(Secret::new("old-hunter2").unwrap());
+        for text in [format!("{secret:?}"), format!("{ring:?}"), format!("{:?}", ring.derive("s"))] {
+            assert!(!text.contains("hunter2"), "{text}");
+        }
+    }
+
+    #[test]
+    fn empty_secret_is_refused() {
+        assert_eq!(Secret::new(Vec::new()).unwrap_err(), KeyError::Empty);
+        assert!(KeyError::Empty.to_string().contains("empty"));
+    }
+
+    #[test]
+    fn derived_key_matches_django() {
+        // dumps/empty_dict: sha256(salt + "signer" + secret) and the signature.
+        let secret = "vector-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-!@#$%^&*()";
+        let ring = Keyring::new(Secret::new(secret).unwrap());
+        let keys = ring.derive("django.contrib.sessions.backends.signed_cookies");
+        let mut sig = String::new();
+        keys.sign(b"e30:1r31eq", &mut sig);
+        assert_eq!(sig, "zpnU7o-wl1cw04PddfH76dsXZrq2gLG8gdgEiAUPHks");
+        assert_eq!(keys.verify(b"e30:1r31eq", sig.as_bytes()), Some(0));
+        assert_eq!(keys.verify(b"e30:1r31er", sig.as_bytes()), None);
+    }
+}

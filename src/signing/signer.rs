@@ -1,0 +1,328 @@
+//! `Signer` and `TimestampSigner`: Django's `django.core.signing` over
+//! plain strings (spec §2.4–2.6 and steps 1–4 of §3).
+
+use core::fmt;
+
+use super::Limits;
+use super::key::{DerivedKeys, Keyring};
+use crate::encoding::base62;
+use crate::error::{DecodeError, PayloadError, SignatureFailure};
+
+/// The salt Django's `Signer` uses when none (or an empty one) is given.
+pub const SIGNER_CLASS_SALT: &str = "django.core.signing.Signer";
+/// The salt Django's `TimestampSigner` uses when none (or an empty one) is given.
+pub const TIMESTAMP_SIGNER_CLASS_SALT: &str = "django.core.signing.TimestampSigner";
+
+/// Why a separator was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SeparatorError {
+    /// Django refuses separators made only of characters from the regex
+    /// class `[A-z0-9-_=]` (including the empty separator): they could occur
+    /// inside a signature or a base64 value.
+    Unsafe(String),
+}
+
+impl fmt::Display for SeparatorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SeparatorError::Unsafe(sep) => write!(
+                f,
+                "unsafe signer separator {sep:?}: it must contain a character outside \
+                 A-z, 0-9, '-', '_' and '='"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SeparatorError {}
+
+/// A value whose signature verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsigned<'a> {
+    /// The original value.
+    pub value: &'a str,
+    /// The keyring index of the key that matched (0 = current).
+    pub key_index: usize,
+}
+
+/// A value whose signature and age verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimestampUnsigned<'a> {
+    /// The original value.
+    pub value: &'a str,
+    /// When it was signed, in whole Unix seconds.
+    pub timestamp: i64,
+    /// The keyring index of the key that matched (0 = current).
+    pub key_index: usize,
+}
+
+/// Signs strings as `value:signature`, like Django's `Signer`.
+///
+/// The HMAC keys are derived from the keyring once, when the signer is
+/// built; signing and verifying then cost one HMAC each.
+///
+/// ```
+/// use signed_session::signing::{Keyring, Secret, Signer};
+/// let signer = Signer::new(&Keyring::new(Secret::new("s3cr3t")?), "");
+/// let signed = signer.sign("hello");
+/// assert_eq!(signer.unsign(&signed)?.value, "hello");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Signer {
+    keys: DerivedKeys,
+    sep: String,
+    max_len: usize,
+}
+
+fn effective_salt<'a>(salt: &'a str, class_salt: &'a str) -> &'a str {
+    if salt.is_empty() { class_salt } else { salt }
+}
+
+fn check_separator(sep: &str) -> Result<(), SeparatorError> {
+    // Django's regex is ^[A-z0-9-_=]*$; the range A-z also covers [ \ ] ^ _ `.
+    let unsafe_char = |c: char| matches!(c, 'A'..='z' | '0'..='9' | '-' | '=');
+    if sep.chars().all(unsafe_char) {
+        Err(SeparatorError::Unsafe(sep.to_owned()))
+    } else {
+        Ok(())
+    }
+}
+
+impl Signer {
+    /// A signer with `salt`; an empty salt becomes `django.core.signing.Signer`,
+    /// as in Django.
+    pub fn new(keyring: &Keyring, salt: &str) -> Self {
+        Signer::with_class_salt(keyring, salt, SIGNER_CLASS_SALT)
+    }
+
+    fn with_class_salt(keyring: &Keyring, salt: &str, class_salt: &str) -> Self {
+        Signer {
+            keys: keyring.derive(effective_salt(salt, class_salt)),
+            sep: ":".to_owned(),
+            max_len: Limits::default().max_token_len,
+        }
+    }
+
+    /// Uses `sep` instead of `:`.
+    ///
+    /// # Errors
+    /// A separator Django would refuse (see [`SeparatorError`]).
+    pub fn with_separator(mut self, sep: &str) -> Result<Self, SeparatorError> {
+        check_separator(sep)?;
+        self.sep = sep.to_owned();
+        Ok(self)
+    }
+
+    /// Refuses signed values longer than `max_len` bytes before any HMAC
+    /// work (default: [`Limits::default`]'s `max_token_len`).
+    #[must_use]
+    pub fn with_max_len(mut self, max_len: usize) -> Self {
+        self.max_len = max_len;
+        self
+    }
+
+    /// The separator in use.
+    pub fn separator(&self) -> &str {
+        &self.sep
+    }
+
+    /// The signature of `value` with the current key (43 characters).
+    pub fn signature(&self, value: &str) -> String {
+        let mut out = String::with_capacity(43);
+        self.keys.sign(value.as_bytes(), &mut out);
+        out
+    }
+
+    /// `value`, the separator, and the signature of `value`.
+    pub fn sign(&self, value: &str) -> String {
+        let mut out = String::with_capacity(value.len() + self.sep.len() + 43);
+        out.push_str(value);
+        out.push_str(&self.sep);
+        self.keys.sign(value.as_bytes(), &mut out);
+        out
+    }
+
+    /// Verifies `signed` and returns the value, trying the current key and
+    /// then each fallback in order.
+    ///
+    /// # Errors
+    /// [`DecodeError::TooLong`] over the length limit,
+    /// [`DecodeError::BadSignature`] when no key matches.
+    pub fn unsign<'a>(&self, signed: &'a str) -> Result<Unsigned<'a>, DecodeError> {
+        if signed.len() > self.max_len {
+            return Err(DecodeError::TooLong { len: signed.len(), max: self.max_len });
+        }
+        let (value, sig) = signed
+            .rsplit_once(self.sep.as_str())
+            .ok_or(DecodeError::BadSignature(SignatureFailure::NoSeparator))?;
+        let key_index = self
+            .keys
+            .verify(value.as_bytes(), sig.as_bytes())
+            .ok_or(DecodeError::BadSignature(SignatureFailure::Mismatch))?;
+        Ok(Unsigned { value, key_index })
+    }
+}
+
+/// Signs strings as `value:timestamp:signature`, like Django's
+/// `TimestampSigner`, and checks their age on the way back.
+///
+/// ```
+/// use signed_session::signing::{Keyring, Secret, TimestampSigner};
+/// let signer = TimestampSigner::new(&Keyring::new(Secret::new("s3cr3t")?), "");
+/// let signed = signer.sign_at("hello", 1_700_000_000.0);
+/// let back = signer.unsign_at(&signed, Some(60.0), 1_700_000_030.5)?;
+/// assert_eq!((back.value, back.timestamp), ("hello", 1_700_000_000));
+/// assert!(signer.unsign_at(&signed, Some(60.0), 1_700_000_061.0).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct TimestampSigner {
+    signer: Signer,
+}
+
+/// Django's `int(time.time())`: truncation toward zero, saturating at the
+/// ends of `i64` (and 0 for NaN).
+pub(crate) fn whole_seconds(now: f64) -> i64 {
+    // `as` saturates and maps NaN to 0, which is the behaviour wanted here.
+    now.trunc() as i64
+}
+
+/// The age check of spec §3 step 4: strictly greater than `max_age` expires.
+pub(crate) fn check_age(timestamp: i64, max_age: Option<f64>, now: f64) -> Result<(), DecodeError> {
+    if let Some(max_age) = max_age {
+        // i64 → f64 may round for |t| > 2^53, far beyond any real clock.
+        #[allow(clippy::cast_precision_loss)]
+        let age = now - timestamp as f64;
+        if age > max_age {
+            return Err(DecodeError::Expired { age, max_age });
+        }
+    }
+    Ok(())
+}
+
+impl TimestampSigner {
+    /// A timestamp signer with `salt`; an empty salt becomes
+    /// `django.core.signing.TimestampSigner`, as in Django.
+    pub fn new(keyring: &Keyring, salt: &str) -> Self {
+        TimestampSigner {
+            signer: Signer::with_class_salt(keyring, salt, TIMESTAMP_SIGNER_CLASS_SALT),
+        }
+    }
+
+    /// Uses `sep` instead of `:`.
+    ///
+    /// # Errors
+    /// A separator Django would refuse (see [`SeparatorError`]).
+    pub fn with_separator(self, sep: &str) -> Result<Self, SeparatorError> {
+        Ok(TimestampSigner { signer: self.signer.with_separator(sep)? })
+    }
+
+    /// Refuses signed values longer than `max_len` bytes before any work.
+    #[must_use]
+    pub fn with_max_len(self, max_len: usize) -> Self {
+        TimestampSigner { signer: self.signer.with_max_len(max_len) }
+    }
+
+    /// Signs `value` as made at `now` (Unix seconds; the fraction is
+    /// dropped, as Django does).
+    pub fn sign_at(&self, value: &str, now: f64) -> String {
+        let sep = self.signer.sep.as_str();
+        let mut out = String::with_capacity(value.len() + 2 * sep.len() + 12 + 43);
+        out.push_str(value);
+        out.push_str(sep);
+        base62::encode_into(whole_seconds(now), &mut out);
+        self.finish_in_place(&mut out);
+        out
+    }
+
+    /// Signs `value` at the current system time.
+    #[cfg(feature = "clock")]
+    pub fn sign(&self, value: &str) -> String {
+        self.sign_at(value, crate::clock::now())
+    }
+
+    /// Verifies the signature, then the timestamp, then (when `max_age` is
+    /// given) that the value is at most `max_age` seconds old at `now`.
+    /// Timestamps in the future are accepted, as in Django.
+    ///
+    /// # Errors
+    /// [`DecodeError::TooLong`], [`DecodeError::BadSignature`],
+    /// [`DecodeError::Malformed`] for a missing or bad timestamp, and
+    /// [`DecodeError::Expired`].
+    pub fn unsign_at<'a>(
+        &self,
+        signed: &'a str,
+        max_age: Option<f64>,
+        now: f64,
+    ) -> Result<TimestampUnsigned<'a>, DecodeError> {
+        let Unsigned { value, key_index } = self.signer.unsign(signed)?;
+        let (value, ts) = value
+            .rsplit_once(self.signer.sep.as_str())
+            .ok_or(PayloadError::MissingTimestamp)?;
+        let timestamp = base62::decode(ts).map_err(PayloadError::Timestamp)?;
+        check_age(timestamp, max_age, now)?;
+        Ok(TimestampUnsigned { value, timestamp, key_index })
+    }
+
+    /// [`unsign_at`](Self::unsign_at) at the current system time.
+    ///
+    /// # Errors
+    /// As [`unsign_at`](Self::unsign_at).
+    #[cfg(feature = "clock")]
+    pub fn unsign<'a>(
+        &self,
+        signed: &'a str,
+        max_age: Option<f64>,
+    ) -> Result<TimestampUnsigned<'a>, DecodeError> {
+        self.unsign_at(signed, max_age, crate::clock::now())
+    }
+
+    /// Signs an already-built `body:timestamp` text in place (appends the
+    /// separator and signature). Used by the object codec to avoid copies.
+    pub(crate) fn finish_in_place(&self, out: &mut String) {
+        let mut sig = String::with_capacity(43);
+        self.signer.keys.sign(out.as_bytes(), &mut sig);
+        out.push_str(&self.signer.sep);
+        out.push_str(&sig);
+    }
+
+    pub(crate) fn separator(&self) -> &str {
+        &self.signer.sep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signing::Secret;
+
+    #[test]
+    fn separator_rules_follow_django() {
+        for bad in ["", "a", "Z", "_", "-", "=", "[", "^", "`", "abc"] {
+            assert!(check_separator(bad).is_err(), "{bad:?} should be refused");
+        }
+        for good in [":", "/", ".", "a:b", "~"] {
+            assert!(check_separator(good).is_ok(), "{good:?} should be allowed");
+        }
+    }
+
+    #[test]
+    fn too_long_is_refused_first() {
+        let ring = Keyring::new(Secret::new("k").unwrap());
+        let signer = Signer::new(&ring, "").with_max_len(10);
+        assert_eq!(
+            signer.unsign("aaaaaaaaaaaaa"),
+            Err(DecodeError::TooLong { len: 13, max: 10 })
+        );
+    }
+
+    #[test]
+    fn whole_seconds_truncates_toward_zero() {
+        assert_eq!(whole_seconds(1.9), 1);
+        assert_eq!(whole_seconds(-1.5), -1);
+        assert_eq!(whole_seconds(f64::NAN), 0);
+        assert_eq!(whole_seconds(1e300), i64::MAX);
+    }
+}
