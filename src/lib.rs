@@ -3,6 +3,7 @@
 
 #[cfg(feature = "clock")]
 pub mod clock;
+pub mod dangerous;
 pub mod encoding;
 pub mod error;
 pub mod signing;

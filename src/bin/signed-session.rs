@@ -1,0 +1,331 @@
+//! `signed-session`: sign, verify and inspect Django-compatible signed
+//! tokens and session cookies from the command line.
+//!
+//! Exit status: 0 ok; 1 bad signature; 2 expired; 3 malformed payload
+//! after a valid signature; 4 token or payload over a limit; 64 usage or
+//! setup error.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use signed_session::dangerous;
+use signed_session::encoding::json;
+use signed_session::signing::{
+    Compression, KeyError, Keyring, Limits, ObjectSigner, Secret, Signer, TimestampSigner,
+};
+use signed_session::{DecodeError, DecodeErrorKind, EncodeError};
+
+/// Django's session salt, the default for `encode` and `decode`.
+const SESSION_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
+
+const EXIT_BAD_SIGNATURE: u8 = 1;
+const EXIT_EXPIRED: u8 = 2;
+const EXIT_MALFORMED: u8 = 3;
+const EXIT_LIMIT: u8 = 4;
+const EXIT_USAGE: u8 = 64;
+
+#[derive(Parser)]
+#[command(
+    name = "signed-session",
+    version,
+    about = "Sign, verify and inspect Django-compatible signed tokens and session cookies",
+    after_help = "Exit status: 0 ok, 1 bad signature, 2 expired, 3 malformed payload, \
+                  4 over a limit, 64 usage or setup error.\n\
+                  The secret is never taken as an argument: use --secret-env or --secret-file."
+)]
+struct Cli {
+    #[command(flatten)]
+    keys: KeyArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct KeyArgs {
+    /// Environment variable holding the current secret.
+    #[arg(long, global = true, value_name = "NAME", default_value = "SIGNED_SESSION_SECRET")]
+    secret_env: String,
+    /// File holding the current secret (one trailing newline is ignored).
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "secret_env")]
+    secret_file: Option<PathBuf>,
+    /// Environment variable holding a fallback secret (repeatable, tried in order).
+    #[arg(long, global = true, value_name = "NAME")]
+    fallback_env: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign a JSON value as a token (Django's signing.dumps).
+    Encode {
+        /// Salt (default: Django's session salt).
+        #[arg(long, default_value = SESSION_SALT)]
+        salt: String,
+        /// Never compress (Django's compress=False).
+        #[arg(long)]
+        no_compress: bool,
+        /// Signing time in Unix seconds (fractional allowed; default now).
+        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+        at: Option<f64>,
+        /// The JSON value (default: read from standard input).
+        json: Option<String>,
+    },
+    /// Verify a token and print its value as compact JSON (Django's signing.loads).
+    Decode {
+        /// Salt (default: Django's session salt).
+        #[arg(long, default_value = SESSION_SALT)]
+        salt: String,
+        /// Maximum age in seconds (default: no age check).
+        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+        max_age: Option<f64>,
+        /// Verification time in Unix seconds (fractional allowed; default now).
+        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+        at: Option<f64>,
+        /// Also print timestamp, age, compression and the matching key on stderr.
+        #[arg(long)]
+        verbose: bool,
+        /// The token (default: read from standard input).
+        token: Option<String>,
+    },
+    /// Show a token's parts and payload WITHOUT verifying the signature.
+    Inspect {
+        /// The token (default: read from standard input).
+        token: Option<String>,
+    },
+    /// Sign a plain string (Django's Signer, or TimestampSigner with --timestamp).
+    Sign {
+        /// Salt (default: Django's class-path salt of the signer).
+        #[arg(long, default_value = "")]
+        salt: String,
+        /// Add a timestamp (TimestampSigner).
+        #[arg(long)]
+        timestamp: bool,
+        /// Signing time in Unix seconds, with --timestamp (default now).
+        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, requires = "timestamp")]
+        at: Option<f64>,
+        /// The value to sign.
+        value: String,
+    },
+    /// Verify a plain signed string and print the value.
+    Unsign {
+        /// Salt (default: Django's class-path salt of the signer).
+        #[arg(long, default_value = "")]
+        salt: String,
+        /// The value carries a timestamp (TimestampSigner).
+        #[arg(long)]
+        timestamp: bool,
+        /// Maximum age in seconds, with --timestamp.
+        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, requires = "timestamp")]
+        max_age: Option<f64>,
+        /// Verification time in Unix seconds, with --timestamp (default now).
+        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, requires = "timestamp")]
+        at: Option<f64>,
+        /// The signed value.
+        value: String,
+    },
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!("{text:?} is not a finite number of seconds")),
+    }
+}
+
+/// A failure: the message for stderr and the exit status.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Self {
+        Failure { code: EXIT_USAGE, message: message.into() }
+    }
+}
+
+impl From<DecodeError> for Failure {
+    fn from(e: DecodeError) -> Self {
+        let code = match e.kind() {
+            DecodeErrorKind::BadSignature => EXIT_BAD_SIGNATURE,
+            DecodeErrorKind::Expired => EXIT_EXPIRED,
+            DecodeErrorKind::TooLong | DecodeErrorKind::TooLarge => EXIT_LIMIT,
+            _ => EXIT_MALFORMED,
+        };
+        Failure { code, message: e.to_string() }
+    }
+}
+
+impl From<EncodeError> for Failure {
+    fn from(e: EncodeError) -> Self {
+        let code = match e {
+            EncodeError::TooLong { .. } => EXIT_LIMIT,
+            _ => EXIT_USAGE,
+        };
+        Failure { code, message: e.to_string() }
+    }
+}
+
+impl From<KeyError> for Failure {
+    fn from(e: KeyError) -> Self {
+        Failure::usage(e.to_string())
+    }
+}
+
+fn keyring(args: &KeyArgs) -> Result<Keyring, Failure> {
+    let current = match &args.secret_file {
+        Some(path) => {
+            let mut bytes = std::fs::read(path).map_err(|e| {
+                Failure::usage(format!("cannot read the secret file {}: {e}", path.display()))
+            })?;
+            if bytes.last() == Some(&b'\n') {
+                bytes.pop();
+                if bytes.last() == Some(&b'\r') {
+                    bytes.pop();
+                }
+            }
+            Secret::new(bytes)?
+        }
+        None => Secret::from_env(&args.secret_env)?,
+    };
+    let mut ring = Keyring::new(current);
+    for name in &args.fallback_env {
+        ring = ring.with_fallback(Secret::from_env(name)?);
+    }
+    Ok(ring)
+}
+
+/// The argument, or standard input with one trailing newline removed.
+fn arg_or_stdin(arg: Option<String>, what: &str) -> Result<String, Failure> {
+    if let Some(a) = arg {
+        return Ok(a);
+    }
+    let mut text = String::new();
+    // Read at most one byte past the cap, so a huge stdin cannot exhaust
+    // memory and is refused rather than silently cut.
+    let cap = Limits::default().max_inflated_len;
+    std::io::stdin()
+        .take(cap.saturating_add(1) as u64)
+        .read_to_string(&mut text)
+        .map_err(|e| Failure::usage(format!("cannot read the {what} from standard input: {e}")))?;
+    if text.len() > cap {
+        return Err(Failure {
+            code: EXIT_LIMIT,
+            message: format!("the {what} on standard input is over the limit of {cap} bytes"),
+        });
+    }
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    Ok(text)
+}
+
+fn now_or(at: Option<f64>) -> f64 {
+    at.unwrap_or_else(signed_session::clock::now)
+}
+
+fn run(cli: Cli) -> Result<String, Failure> {
+    match cli.command {
+        Command::Encode { salt, no_compress, at, json: text } => {
+            let text = arg_or_stdin(text, "JSON value")?;
+            let value = json::from_slice(text.as_bytes(), Limits::default().max_json_depth)
+                .map_err(|e| Failure::usage(format!("the JSON argument is not valid JSON: {e}")))?;
+            let compression = if no_compress { Compression::Never } else { Compression::Django };
+            let codec = ObjectSigner::new(&keyring(&cli.keys)?, &salt).with_compression(compression);
+            Ok(codec.dumps_value_at(&value, now_or(at))?)
+        }
+        Command::Decode { salt, max_age, at, verbose, token } => {
+            let token = arg_or_stdin(token, "token")?;
+            let codec = ObjectSigner::new(&keyring(&cli.keys)?, &salt);
+            let now = now_or(at);
+            let loaded = codec.loads_value_at(&token, max_age, now)?;
+            if verbose {
+                #[allow(clippy::cast_precision_loss)]
+                let age = now - loaded.timestamp as f64;
+                eprintln!("timestamp: {}", loaded.timestamp);
+                eprintln!("age: {age}");
+                eprintln!("compressed: {}", loaded.compressed);
+                eprintln!("key index: {}", loaded.key_index);
+            }
+            Ok(String::from_utf8_lossy(&json::to_vec(&loaded.value)).into_owned())
+        }
+        Command::Inspect { token } => {
+            let token = arg_or_stdin(token, "token")?;
+            let limits = Limits::default();
+            let Some(i) = dangerous::inspect(&token, &limits) else {
+                return Err(Failure {
+                    code: EXIT_LIMIT,
+                    message: format!(
+                        "token is {} bytes, over the limit of {}",
+                        token.len(),
+                        limits.max_token_len
+                    ),
+                });
+            };
+            let mut out = String::from("UNVERIFIED: the signature was not checked\n");
+            out.push_str(&format!("compressed: {}\n", i.compressed));
+            out.push_str(&format!("body: {}\n", i.body));
+            out.push_str(&format!(
+                "timestamp: {} ({})\n",
+                i.timestamp_text.as_deref().unwrap_or("<none>"),
+                i.timestamp.map_or_else(|| "not base62".to_owned(), |t| t.to_string())
+            ));
+            out.push_str(&format!("signature: {}\n", i.signature.as_deref().unwrap_or("<none>")));
+            match &i.payload {
+                Ok(v) => out.push_str(&format!(
+                    "payload (unverified): {}",
+                    String::from_utf8_lossy(&json::to_vec(v))
+                )),
+                Err(e) => out.push_str(&format!("payload: does not decode: {e}")),
+            }
+            Ok(out)
+        }
+        Command::Sign { salt, timestamp, at, value } => {
+            let ring = keyring(&cli.keys)?;
+            if timestamp {
+                Ok(TimestampSigner::new(&ring, &salt).sign_at(&value, now_or(at)))
+            } else {
+                Ok(Signer::new(&ring, &salt).sign(&value))
+            }
+        }
+        Command::Unsign { salt, timestamp, max_age, at, value } => {
+            let ring = keyring(&cli.keys)?;
+            if timestamp {
+                let signer = TimestampSigner::new(&ring, &salt);
+                Ok(signer.unsign_at(&value, max_age, now_or(at))?.value.to_owned())
+            } else {
+                Ok(Signer::new(&ring, &salt).unsign(&value)?.value.to_owned())
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
+                _ => EXIT_USAGE,
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "{out}");
+            ExitCode::SUCCESS
+        }
+        Err(f) => {
+            eprintln!("signed-session: error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
