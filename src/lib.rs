@@ -6,9 +6,11 @@ pub mod clock;
 pub mod dangerous;
 pub mod encoding;
 pub mod error;
+pub mod session;
 pub mod signing;
 pub mod value;
 
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, PayloadError, SignatureFailure};
+pub use session::{Expiry, Session, SessionConfig};
 pub use signing::{Compression, Keyring, Limits, ObjectSigner, Secret, Signer, TimestampSigner};
 pub use value::{Map, Number, Value};

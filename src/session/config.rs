@@ -1,0 +1,147 @@
+//! Session settings, the counterpart of Django's `SESSION_*` settings.
+
+use time::UtcOffset;
+
+use super::expiry::Policy;
+
+/// The salt Django's `signed_cookies` backend signs session cookies with.
+pub const SESSION_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
+
+/// Django's default `SESSION_COOKIE_AGE`: two weeks, in seconds.
+pub const DEFAULT_COOKIE_AGE: i64 = 1_209_600;
+
+/// Session settings. Every default is Django's, except `enforce_expiry`,
+/// which goes beyond Django (see [`SessionConfig::with_enforce_expiry`]).
+///
+/// | setting | Django name | default |
+/// |---|---|---|
+/// | [`cookie_age`](Self::cookie_age) | `SESSION_COOKIE_AGE` | `1209600` (14 days) |
+/// | [`expire_at_browser_close`](Self::expire_at_browser_close) | `SESSION_EXPIRE_AT_BROWSER_CLOSE` | `false` |
+/// | [`use_tz`](Self::use_tz) | `USE_TZ` | `true` |
+/// | [`naive_offset`](Self::naive_offset) | `TIME_ZONE` (as a fixed offset) | UTC |
+/// | [`salt`](Self::salt) | (the backend's salt) | `"django.contrib.sessions.backends.signed_cookies"` |
+/// | [`enforce_expiry`](Self::enforce_expiry) | none (ours) | `true` |
+///
+/// ```
+/// use signed_session::session::SessionConfig;
+///
+/// let config = SessionConfig::new().with_cookie_age(600).with_expire_at_browser_close(true);
+/// assert_eq!(config.cookie_age(), 600);
+/// assert!(config.enforce_expiry());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionConfig {
+    cookie_age: i64,
+    expire_at_browser_close: bool,
+    use_tz: bool,
+    naive_offset: UtcOffset,
+    salt: String,
+    enforce_expiry: bool,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            cookie_age: DEFAULT_COOKIE_AGE,
+            expire_at_browser_close: false,
+            use_tz: true,
+            naive_offset: UtcOffset::UTC,
+            salt: SESSION_SALT.to_owned(),
+            enforce_expiry: true,
+        }
+    }
+}
+
+impl SessionConfig {
+    /// Django's defaults, with per-session expiry enforced.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `SESSION_COOKIE_AGE`: the lifetime of a session cookie in seconds,
+    /// and the maximum token age accepted on load. Default `1209600`.
+    pub fn with_cookie_age(mut self, seconds: i64) -> Self {
+        self.cookie_age = seconds;
+        self
+    }
+
+    /// `SESSION_EXPIRE_AT_BROWSER_CLOSE`: whether sessions without their
+    /// own expiry use a browser-session cookie. Default `false`.
+    pub fn with_expire_at_browser_close(mut self, yes: bool) -> Self {
+        self.expire_at_browser_close = yes;
+        self
+    }
+
+    /// `USE_TZ`: whether `set_expiry` with a duration writes an aware UTC
+    /// date (`2023-11-14T23:13:20+00:00`, the default) or a naive one
+    /// (`2023-11-14T23:13:20`, in [`naive_offset`](Self::naive_offset)).
+    /// Match the Django project you share cookies with.
+    pub fn with_use_tz(mut self, yes: bool) -> Self {
+        self.use_tz = yes;
+        self
+    }
+
+    /// The offset naive dates are written and read in: Django's
+    /// `TIME_ZONE` when `USE_TZ` is off. Default UTC. A fixed offset cannot
+    /// follow daylight saving time; keep UTC unless the Django side uses a
+    /// zone without it.
+    pub fn with_naive_offset(mut self, offset: UtcOffset) -> Self {
+        self.naive_offset = offset;
+        self
+    }
+
+    /// The signing salt. Default [`SESSION_SALT`], which a Django project
+    /// using `signed_cookies` needs to read our cookies.
+    pub fn with_salt(mut self, salt: impl Into<String>) -> Self {
+        self.salt = salt.into();
+        self
+    }
+
+    /// Whether a session whose own `_session_expiry` has passed is rejected
+    /// on load (default `true`). Django does not check it (tickets #19201 and
+    /// #27775): it only limits the token age to the cookie age, so a stolen
+    /// cookie outlives `set_expiry`. Set `false` for Django's exact behaviour.
+    pub fn with_enforce_expiry(mut self, yes: bool) -> Self {
+        self.enforce_expiry = yes;
+        self
+    }
+
+    /// See [`with_cookie_age`](Self::with_cookie_age).
+    pub fn cookie_age(&self) -> i64 {
+        self.cookie_age
+    }
+
+    /// See [`with_expire_at_browser_close`](Self::with_expire_at_browser_close).
+    pub fn expire_at_browser_close(&self) -> bool {
+        self.expire_at_browser_close
+    }
+
+    /// See [`with_use_tz`](Self::with_use_tz).
+    pub fn use_tz(&self) -> bool {
+        self.use_tz
+    }
+
+    /// See [`with_naive_offset`](Self::with_naive_offset).
+    pub fn naive_offset(&self) -> UtcOffset {
+        self.naive_offset
+    }
+
+    /// See [`with_salt`](Self::with_salt).
+    pub fn salt(&self) -> &str {
+        &self.salt
+    }
+
+    /// See [`with_enforce_expiry`](Self::with_enforce_expiry).
+    pub fn enforce_expiry(&self) -> bool {
+        self.enforce_expiry
+    }
+
+    pub(crate) fn policy(&self) -> Policy {
+        Policy {
+            cookie_age: self.cookie_age,
+            expire_at_browser_close: self.expire_at_browser_close,
+            use_tz: self.use_tz,
+            naive_offset: self.naive_offset,
+        }
+    }
+}

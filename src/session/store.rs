@@ -1,0 +1,875 @@
+//! [`Session`]: the session map with Django's `SessionBase` semantics.
+
+use core::cell::Cell;
+
+use indexmap::map::Entry;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::{OffsetDateTime, UtcOffset};
+
+use super::config::SessionConfig;
+use super::error::KeyError;
+use super::expiry::{self, EXPIRY_KEY, Expiry, ExpiryArgs, Policy};
+use crate::value::{Map, Value, ValueError};
+
+/// Django's `SessionBase.TEST_COOKIE_NAME`.
+pub const TEST_COOKIE_NAME: &str = "testcookie";
+/// Django's `SessionBase.TEST_COOKIE_VALUE`.
+pub const TEST_COOKIE_VALUE: &str = "worked";
+
+/// A session key shorter than this is no key at all (Django's validator).
+const MIN_KEY_CHARS: usize = 8;
+
+/// One session: an insertion-ordered map of JSON values, the cookie value it
+/// came from (the "session key"), and Django's `accessed` / `modified` flags.
+///
+/// It behaves like Django's `request.session` (`SessionBase`), method for
+/// method; the [module documentation](super) has the full name table.
+///
+/// * Every call that reads or writes the data sets [`accessed`](Self::accessed)
+///   (reads take `&self`). [`is_empty`](Self::is_empty) and
+///   [`session_key`](Self::session_key) do not.
+/// * Writes set [`modified`](Self::modified), with Django's exceptions:
+///   [`remove`](Self::remove) of a missing key, [`setdefault`](Self::setdefault)
+///   of an existing key and a failed [`delete`](Self::delete) leave it alone,
+///   while [`update`](Self::update) always sets it, even with nothing to add.
+/// * Changing a nested value in place through [`get_mut`](Self::get_mut) is
+///   not detected, as in Django: call [`mark_modified`](Self::mark_modified).
+///
+/// A session whose cookie failed to load (see `SessionCodec::load_at`)
+/// starts out empty and becomes modified on its first access, exactly when
+/// Django's lazy `load()` would call `create()`.
+///
+/// `Session` is `Send` (it can move between threads with a request) but not
+/// `Sync`, since reads update the flags.
+///
+/// ```
+/// use signed_session::session::Session;
+///
+/// let mut session = Session::new();
+/// session.insert("user_id", 42);
+/// assert_eq!(session.get("user_id").and_then(|v| v.as_i64()), Some(42));
+/// assert!(session.accessed() && session.modified());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Session {
+    key: Option<String>,
+    data: Map,
+    accessed: Cell<bool>,
+    modified: Cell<bool>,
+    /// Set when the cookie failed to load: the first access then marks the
+    /// session modified, as Django's `load()` calling `create()` does.
+    create_on_access: Cell<bool>,
+    policy: Policy,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Session {
+    /// A new, empty session without a key, with Django's default settings.
+    pub fn new() -> Self {
+        Self::with_config(&SessionConfig::default())
+    }
+
+    /// A new, empty session without a key, using the expiry settings of
+    /// `config` (cookie age, expire-at-browser-close, `use_tz`).
+    pub fn with_config(config: &SessionConfig) -> Self {
+        Self::from_parts(None, Map::new(), config.policy())
+    }
+
+    pub(crate) fn from_parts(key: Option<String>, data: Map, policy: Policy) -> Self {
+        Self {
+            key: valid_key(key),
+            data,
+            accessed: Cell::new(false),
+            modified: Cell::new(false),
+            create_on_access: Cell::new(false),
+            policy,
+        }
+    }
+
+    /// Makes the first access mark the session modified (a failed load).
+    #[allow(dead_code)] // used by the codec, which comes next
+    pub(crate) fn set_create_on_access(&self) {
+        self.create_on_access.set(true);
+    }
+
+    /// Django's `_session` property: every data access goes through here.
+    fn touch(&self) {
+        self.accessed.set(true);
+        if self.create_on_access.replace(false) {
+            self.modified.set(true);
+        }
+    }
+
+    // ----- flags and key -------------------------------------------------
+
+    /// Django's `session.accessed`: whether the data has been read or
+    /// written. The middleware adds `Vary: Cookie` when it is set.
+    pub fn accessed(&self) -> bool {
+        self.accessed.get()
+    }
+
+    /// Django's `session.modified`: whether the session must be saved.
+    pub fn modified(&self) -> bool {
+        self.modified.get()
+    }
+
+    /// Django's `session.modified = True`, for changes made in place:
+    ///
+    /// ```
+    /// use signed_session::session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// session.insert("cart", vec!["sku-1"]);
+    /// session.set_modified(false);
+    /// if let Some(cart) = session.get_mut("cart").and_then(|v| v.as_array_mut()) {
+    ///     cart.push("sku-2".into());
+    /// }
+    /// assert!(!session.modified()); // nested changes are not seen...
+    /// session.mark_modified(); // ...so say so
+    /// assert!(session.modified());
+    /// ```
+    pub fn mark_modified(&mut self) {
+        self.modified.set(true);
+    }
+
+    /// Django's `session.modified = value`.
+    pub fn set_modified(&mut self, modified: bool) {
+        self.modified.set(modified);
+    }
+
+    /// Django's `session.session_key`: the cookie value this session was
+    /// loaded from or last saved as, or `None`. A value shorter than 8
+    /// characters counts as `None`, as in Django.
+    pub fn session_key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+
+    /// Django's `is_empty()` (and `not bool(session)`): true when there is no
+    /// session key **and** no data. This is not "no items": after
+    /// [`clear`](Self::clear) a session that had a key is not empty, so the
+    /// middleware re-sends a signed `{}`; after [`flush`](Self::flush) it is.
+    /// Does not set `accessed`.
+    ///
+    /// ```
+    /// use signed_session::session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// assert!(session.is_empty());
+    /// session.insert("a", 1);
+    /// assert!(!session.is_empty());
+    /// session.flush();
+    /// assert!(session.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.key.is_none() && self.data.is_empty()
+    }
+
+    // ----- reading -------------------------------------------------------
+
+    /// Django's `session.get(key)`.
+    ///
+    /// ```
+    /// use signed_session::{Value, session::Session};
+    ///
+    /// let mut session = Session::new();
+    /// session.insert("theme", "dark");
+    /// assert_eq!(session.get("theme"), Some(&Value::from("dark")));
+    /// assert_eq!(session.get_or("lang", "en"), Value::from("en"));
+    /// assert_eq!(session.try_get("lang").unwrap_err().key(), "lang");
+    /// assert!(session.contains_key("theme") && session.has_key("theme"));
+    /// ```
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.touch();
+        self.data.get(key)
+    }
+
+    /// Django's `session.get(key, default)`: a copy of the value, or `default`.
+    pub fn get_or(&self, key: &str, default: impl Into<Value>) -> Value {
+        self.get(key).cloned().unwrap_or_else(|| default.into())
+    }
+
+    /// `session.get(key)` converted to a serde type.
+    ///
+    /// # Errors
+    /// A [`ValueError`] when the stored value does not fit `T`.
+    ///
+    /// ```
+    /// use signed_session::session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// session.insert_as("cart", &vec!["sku-1".to_owned()])?;
+    /// let cart: Option<Vec<String>> = session.get_as("cart")?;
+    /// assert_eq!(cart, Some(vec!["sku-1".to_owned()]));
+    /// assert_eq!(session.get_as::<u32>("missing")?, None);
+    /// # Ok::<(), signed_session::value::ValueError>(())
+    /// ```
+    pub fn get_as<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ValueError> {
+        self.get(key)
+            .map(|v| crate::value::from_value(v.clone()))
+            .transpose()
+    }
+
+    /// Django's `session[key]`.
+    ///
+    /// # Errors
+    /// [`KeyError`] when the key is missing.
+    pub fn try_get(&self, key: &str) -> Result<&Value, KeyError> {
+        self.get(key).ok_or_else(|| KeyError::new(key))
+    }
+
+    /// The value, mutably. Like changing a nested object in Django, this
+    /// does **not** set `modified`: call [`mark_modified`](Self::mark_modified)
+    /// if you change it.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        self.touch();
+        self.data.get_mut(key)
+    }
+
+    /// Django's `key in session`.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.touch();
+        self.data.contains_key(key)
+    }
+
+    /// Django's `session.has_key(key)`; the same as [`contains_key`](Self::contains_key).
+    pub fn has_key(&self, key: &str) -> bool {
+        self.contains_key(key)
+    }
+
+    /// Django's `session.keys()`, in insertion order.
+    ///
+    /// ```
+    /// use signed_session::{Value, session::Session};
+    ///
+    /// let mut session = Session::new();
+    /// session.update([("b", 2), ("a", 1)]);
+    /// assert_eq!(session.keys().collect::<Vec<_>>(), ["b", "a"]);
+    /// assert_eq!(session.values().cloned().collect::<Vec<_>>(), [Value::from(2), Value::from(1)]);
+    /// assert_eq!(session.items().count(), session.len());
+    /// ```
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.touch();
+        self.data.keys().map(String::as_str)
+    }
+
+    /// Django's `session.values()`, in insertion order.
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &Value> + '_ {
+        self.touch();
+        self.data.values()
+    }
+
+    /// Django's `session.items()`, in insertion order.
+    pub fn items(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
+        self.touch();
+        self.data.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The number of entries (`len(session.keys())`; Django's `SessionBase`
+    /// has no `__len__`). Sets `accessed`.
+    pub fn len(&self) -> usize {
+        self.touch();
+        self.data.len()
+    }
+
+    /// The whole data map. Sets `accessed`.
+    pub fn as_map(&self) -> &Map {
+        self.touch();
+        &self.data
+    }
+
+    // ----- writing -------------------------------------------------------
+
+    /// Django's `session[key] = value`. Returns the previous value.
+    ///
+    /// ```
+    /// use signed_session::session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// session.insert("a", 1);
+    /// assert_eq!(session.setdefault("a", 2).as_i64(), Some(1));
+    /// session.set_modified(false);
+    /// assert_eq!(session.remove("missing"), None);
+    /// assert!(!session.modified()); // nothing removed, nothing modified
+    /// assert_eq!(session.pop_or("a", 0).as_i64(), Some(1));
+    /// assert!(session.modified());
+    /// assert!(session.delete("a").is_err());
+    /// ```
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
+        self.touch();
+        let old = self.data.insert(key.into(), value.into());
+        self.modified.set(true);
+        old
+    }
+
+    /// `session[key] = value` for any serde type. Returns the previous value.
+    ///
+    /// # Errors
+    /// A [`ValueError`] when `value` cannot be represented as JSON; the
+    /// session is then unchanged.
+    pub fn insert_as<T: Serialize + ?Sized>(
+        &mut self,
+        key: impl Into<String>,
+        value: &T,
+    ) -> Result<Option<Value>, ValueError> {
+        let value = crate::value::to_value(value)?;
+        Ok(self.insert(key, value))
+    }
+
+    /// Django's `session.pop(key, None)`: removes and returns the value.
+    /// Sets `modified` only if the key was present. Order is kept.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        self.touch();
+        let old = self.data.shift_remove(key);
+        if old.is_some() {
+            self.modified.set(true);
+        }
+        old
+    }
+
+    /// Django's `session.pop(key)`; the same as [`remove`](Self::remove)
+    /// (`None` where Django raises `KeyError`).
+    pub fn pop(&mut self, key: &str) -> Option<Value> {
+        self.remove(key)
+    }
+
+    /// Django's `session.pop(key, default)`.
+    pub fn pop_or(&mut self, key: &str, default: impl Into<Value>) -> Value {
+        self.remove(key).unwrap_or_else(|| default.into())
+    }
+
+    /// Django's `session.setdefault(key, value)`: the existing value
+    /// (unmodified), or `value` inserted (modified).
+    pub fn setdefault(&mut self, key: impl Into<String>, value: impl Into<Value>) -> &mut Value {
+        self.touch();
+        match self.data.entry(key.into()) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                self.modified.set(true);
+                e.insert(value.into())
+            }
+        }
+    }
+
+    /// Django's `session.update(mapping)`. Always sets `modified`, even when
+    /// there is nothing to add. Takes any iterator of pairs, e.g. a [`Map`].
+    pub fn update<I, K, V>(&mut self, entries: I)
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<Value>,
+    {
+        self.touch();
+        self.data
+            .extend(entries.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self.modified.set(true);
+    }
+
+    /// Django's `del session[key]`. Order is kept.
+    ///
+    /// # Errors
+    /// [`KeyError`] when the key is missing; `modified` is then unchanged.
+    pub fn delete(&mut self, key: &str) -> Result<(), KeyError> {
+        self.remove(key).map(drop).ok_or_else(|| KeyError::new(key))
+    }
+
+    /// Django's `session.clear()`: drops the data but keeps the session key,
+    /// so the session is not [empty](Self::is_empty) and a signed `{}` is
+    /// sent back. Sets `accessed` and `modified`.
+    pub fn clear(&mut self) {
+        self.data.clear();
+        // Django sets the cache directly, so a failed load never runs.
+        self.create_on_access.set(false);
+        self.accessed.set(true);
+        self.modified.set(true);
+    }
+
+    /// Django's `session.flush()`: drops the data **and** the session key,
+    /// so the session is [empty](Self::is_empty) and the middleware deletes
+    /// the cookie (use it on logout). This is also what Django's store-level
+    /// `SessionStore.delete()` amounts to for signed cookies.
+    pub fn flush(&mut self) {
+        self.clear();
+        self.key = None;
+    }
+
+    /// Django's `session.cycle_key()` without a codec: marks the session so
+    /// that it is re-signed (with a fresh timestamp) when saved. A codec's
+    /// `cycle_key_at` signs it at once. Use it on login, against session
+    /// fixation.
+    pub fn cycle_key(&mut self) {
+        self.touch();
+        self.modified.set(true);
+    }
+
+    /// Django's `SessionStore.clear_expired()`: does nothing. A stateless
+    /// store keeps no sessions on the server, so there is nothing to purge.
+    pub fn clear_expired() {}
+
+    // ----- test cookie ---------------------------------------------------
+
+    /// Django's `set_test_cookie()`: `session["testcookie"] = "worked"`.
+    ///
+    /// ```
+    /// use signed_session::session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// assert!(!session.test_cookie_worked());
+    /// session.set_test_cookie();
+    /// assert!(session.test_cookie_worked());
+    /// session.delete_test_cookie()?;
+    /// assert!(session.delete_test_cookie().is_err());
+    /// # Ok::<(), signed_session::session::KeyError>(())
+    /// ```
+    pub fn set_test_cookie(&mut self) {
+        self.insert(TEST_COOKIE_NAME, TEST_COOKIE_VALUE);
+    }
+
+    /// Django's `test_cookie_worked()`.
+    pub fn test_cookie_worked(&self) -> bool {
+        self.get(TEST_COOKIE_NAME).and_then(Value::as_str) == Some(TEST_COOKIE_VALUE)
+    }
+
+    /// Django's `delete_test_cookie()`.
+    ///
+    /// # Errors
+    /// [`KeyError`] when there is no test cookie, as in Django.
+    pub fn delete_test_cookie(&mut self) -> Result<(), KeyError> {
+        self.delete(TEST_COOKIE_NAME)
+    }
+
+    // ----- expiry --------------------------------------------------------
+
+    /// Django's `set_expiry(value)` at Unix time `now` (seconds; only
+    /// [`Expiry::In`] uses it). Stores `_session_expiry` exactly as Django
+    /// does: an integer, or `isoformat()` text.
+    ///
+    /// ```
+    /// use signed_session::session::{Expiry, Session, SessionConfig};
+    /// use signed_session::Value;
+    ///
+    /// let now = 1_700_000_000.5;
+    /// let mut session = Session::new();
+    /// session.set_expiry_at(Expiry::In(time::Duration::hours(1)), now);
+    /// assert_eq!(session.get("_session_expiry"), Some(&Value::from("2023-11-14T23:13:20.500000+00:00")));
+    /// assert_eq!(session.get_expiry_age_at(now), 3600);
+    ///
+    /// let mut naive = Session::with_config(&SessionConfig::new().with_use_tz(false));
+    /// naive.set_expiry_at(Expiry::In(time::Duration::hours(1)), 1_700_000_000.0);
+    /// assert_eq!(naive.get("_session_expiry"), Some(&Value::from("2023-11-14T23:13:20")));
+    ///
+    /// session.set_expiry_at(Expiry::AT_BROWSER_CLOSE, now);
+    /// assert!(session.get_expire_at_browser_close());
+    /// assert_eq!(session.get_expiry_age_at(now), 1_209_600); // 0 falls back to the cookie age
+    /// session.set_expiry_at(Expiry::Default, now);
+    /// assert!(!session.contains_key("_session_expiry"));
+    /// ```
+    pub fn set_expiry_at(&mut self, expiry: Expiry, now: f64) {
+        match expiry {
+            Expiry::Default => {
+                // Django's `del self[...]` inside a try: a miss changes nothing.
+                let _ = self.delete(EXPIRY_KEY);
+            }
+            Expiry::Seconds(seconds) => {
+                self.insert(EXPIRY_KEY, seconds);
+            }
+            other => {
+                if let Some(text) = expiry::stored_text(&self.policy, other, now) {
+                    self.insert(EXPIRY_KEY, text);
+                }
+            }
+        }
+    }
+
+    /// [`set_expiry_at`](Self::set_expiry_at) at the system clock's time.
+    #[cfg(feature = "clock")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
+    pub fn set_expiry(&mut self, expiry: impl Into<Expiry>) {
+        self.set_expiry_at(expiry.into(), crate::clock::now());
+    }
+
+    /// Django's `get_expiry_age()` at Unix time `now`: seconds until the
+    /// session expires. The cookie age when no expiry (or `0`) is set; a
+    /// stored integer as is; for a date, the whole seconds from `now` to it,
+    /// floored, and negative once it has passed.
+    pub fn get_expiry_age_at(&self, now: f64) -> i64 {
+        self.get_expiry_age_with(&ExpiryArgs::new(), now)
+    }
+
+    /// Django's `get_expiry_age(modification=…, expiry=…)`. `now` is only
+    /// used when `args` has no `modification`. With an `expiry` argument the
+    /// session data is not read.
+    pub fn get_expiry_age_with(&self, args: &ExpiryArgs, now: f64) -> i64 {
+        let modification = self.modification(args, now).0;
+        match args.expiry_ref() {
+            Some(stored) => expiry::expiry_age(&self.policy, modification, Some(stored)),
+            None => expiry::expiry_age(&self.policy, modification, self.get(EXPIRY_KEY)),
+        }
+    }
+
+    /// [`get_expiry_age_at`](Self::get_expiry_age_at) at the system clock's time.
+    #[cfg(feature = "clock")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
+    pub fn get_expiry_age(&self) -> i64 {
+        self.get_expiry_age_at(crate::clock::now())
+    }
+
+    /// Django's `get_expiry_date()` at Unix time `now`: a stored date as
+    /// written (with its own offset; naive text in the naive offset),
+    /// otherwise `now` plus the stored seconds or the cookie age. The result
+    /// is in UTC when `use_tz` is on and in the naive offset when it is off.
+    ///
+    /// ```
+    /// use signed_session::session::{isoformat, Expiry, Session};
+    ///
+    /// let mut session = Session::new();
+    /// session.set_expiry_at(Expiry::Seconds(300), 0.0);
+    /// let date = session.get_expiry_date_at(1_700_000_000.0);
+    /// assert_eq!(isoformat(date), "2023-11-14T22:18:20+00:00");
+    /// ```
+    pub fn get_expiry_date_at(&self, now: f64) -> OffsetDateTime {
+        self.get_expiry_date_with(&ExpiryArgs::new(), now)
+    }
+
+    /// Django's `get_expiry_date(modification=…, expiry=…)`. `now` is only
+    /// used when `args` has no `modification`.
+    pub fn get_expiry_date_with(&self, args: &ExpiryArgs, now: f64) -> OffsetDateTime {
+        let (modification, offset) = self.modification(args, now);
+        match args.expiry_ref() {
+            Some(stored) => expiry::expiry_date(&self.policy, modification, offset, Some(stored)),
+            None => expiry::expiry_date(&self.policy, modification, offset, self.get(EXPIRY_KEY)),
+        }
+    }
+
+    /// [`get_expiry_date_at`](Self::get_expiry_date_at) at the system clock's time.
+    #[cfg(feature = "clock")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
+    pub fn get_expiry_date(&self) -> OffsetDateTime {
+        self.get_expiry_date_at(crate::clock::now())
+    }
+
+    /// Django's `get_expire_at_browser_close()`: with no expiry stored, the
+    /// `expire_at_browser_close` setting; otherwise whether it is `0`. A
+    /// stored expiry such as 300 overrides a global `true`.
+    pub fn get_expire_at_browser_close(&self) -> bool {
+        match self.get(EXPIRY_KEY) {
+            None | Some(Value::Null) => self.policy.expire_at_browser_close,
+            Some(Value::Number(n)) => n.is_zero(),
+            Some(Value::Bool(b)) => !b,
+            Some(_) => false,
+        }
+    }
+
+    /// Django's `get_session_cookie_age()`: the configured cookie age.
+    pub fn get_session_cookie_age(&self) -> i64 {
+        self.policy.cookie_age
+    }
+
+    /// The `modification` instant in microseconds and the offset Django's
+    /// `timezone.now()` would carry.
+    fn modification(&self, args: &ExpiryArgs, now: f64) -> (i128, UtcOffset) {
+        match args.modification_ref() {
+            Some(at) => (expiry::datetime_micros(at), at.offset()),
+            None => {
+                let offset = if self.policy.use_tz {
+                    UtcOffset::UTC
+                } else {
+                    self.policy.naive_offset
+                };
+                (expiry::unix_to_micros(now), offset)
+            }
+        }
+    }
+}
+
+/// Django's `_validate_session_key`: falsy or shorter than 8 characters
+/// counts as no key.
+fn valid_key(key: Option<String>) -> Option<String> {
+    key.filter(|k| k.chars().count() >= MIN_KEY_CHARS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>() {}
+
+    #[test]
+    fn session_is_send() {
+        assert_send::<Session>();
+    }
+
+    fn flags(s: &Session) -> (bool, bool) {
+        (s.accessed(), s.modified())
+    }
+
+    #[test]
+    fn reads_set_accessed_only() {
+        let s = Session::new();
+        assert_eq!(flags(&s), (false, false));
+        assert!(s.is_empty());
+        assert_eq!(s.session_key(), None);
+        assert_eq!(
+            flags(&s),
+            (false, false),
+            "is_empty and session_key do not access"
+        );
+        assert_eq!(s.get("x"), None);
+        assert_eq!(flags(&s), (true, false));
+    }
+
+    #[test]
+    fn each_reader_sets_accessed() {
+        type Reader = (&'static str, fn(&Session));
+        let readers: [Reader; 10] = [
+            ("get", |s| {
+                let _ = s.get("k");
+            }),
+            ("get_or", |s| {
+                let _ = s.get_or("k", 1);
+            }),
+            ("try_get", |s| {
+                let _ = s.try_get("k");
+            }),
+            ("contains_key", |s| {
+                let _ = s.contains_key("k");
+            }),
+            ("keys", |s| {
+                let _ = s.keys();
+            }),
+            ("values", |s| {
+                let _ = s.values();
+            }),
+            ("items", |s| {
+                let _ = s.items();
+            }),
+            ("len", |s| {
+                let _ = s.len();
+            }),
+            ("test_cookie_worked", |s| {
+                let _ = s.test_cookie_worked();
+            }),
+            ("get_expire_at_browser_close", |s| {
+                let _ = s.get_expire_at_browser_close();
+            }),
+        ];
+        for (name, read) in readers {
+            let s = Session::new();
+            read(&s);
+            assert_eq!(flags(&s), (true, false), "{name}");
+        }
+    }
+
+    #[test]
+    fn modified_rules() {
+        let mut s = Session::new();
+        assert_eq!(s.pop_or("missing", 0), Value::from(0));
+        assert_eq!(flags(&s), (true, false), "pop of a missing key");
+        assert!(s.delete("missing").is_err());
+        assert!(!s.modified(), "failed delete");
+        s.update(Vec::<(String, Value)>::new());
+        assert!(s.modified(), "update of nothing");
+
+        let mut s = Session::new();
+        s.insert("a", 1);
+        s.set_modified(false);
+        assert_eq!(s.setdefault("a", 2), &Value::from(1));
+        assert!(!s.modified(), "setdefault of an existing key");
+        s.setdefault("b", 2);
+        assert!(s.modified(), "setdefault of a new key");
+        s.set_modified(false);
+        assert_eq!(s.pop("a"), Some(Value::from(1)));
+        assert!(s.modified(), "pop of a present key");
+        s.set_modified(false);
+        assert!(s.delete("b").is_ok());
+        assert!(s.modified(), "delete of a present key");
+    }
+
+    #[test]
+    fn removal_keeps_order() {
+        let mut s = Session::new();
+        s.update([("a", 1), ("b", 2), ("c", 3), ("d", 4)]);
+        s.remove("b");
+        assert_eq!(s.keys().collect::<Vec<_>>(), ["a", "c", "d"]);
+    }
+
+    #[test]
+    fn failed_load_marks_modified_on_first_access_only() {
+        let s = Session::from_parts(
+            Some("tampered:value".into()),
+            Map::new(),
+            SessionConfig::new().policy(),
+        );
+        s.set_create_on_access();
+        assert!(!s.is_empty(), "the key is kept");
+        assert_eq!(flags(&s), (false, false));
+        assert_eq!(s.get("a"), None);
+        assert_eq!(flags(&s), (true, true));
+
+        // clear() sets the data directly: the failed load never runs.
+        let mut s = Session::from_parts(
+            Some("tampered:value".into()),
+            Map::new(),
+            SessionConfig::new().policy(),
+        );
+        s.set_create_on_access();
+        s.clear();
+        s.set_modified(false);
+        assert_eq!(s.get("a"), None);
+        assert!(!s.modified());
+    }
+
+    #[test]
+    fn short_keys_are_no_keys() {
+        let s = Session::from_parts(
+            Some("abc:def".into()),
+            Map::new(),
+            SessionConfig::new().policy(),
+        );
+        assert_eq!(s.session_key(), None);
+        assert!(s.is_empty());
+        let s = Session::from_parts(
+            Some("abcdefgh".into()),
+            Map::new(),
+            SessionConfig::new().policy(),
+        );
+        assert_eq!(s.session_key(), Some("abcdefgh"));
+        // Characters, not bytes, as Python's len().
+        let s = Session::from_parts(
+            Some("ééééééé".into()),
+            Map::new(),
+            SessionConfig::new().policy(),
+        );
+        assert_eq!(s.session_key(), None);
+    }
+
+    #[test]
+    fn clear_keeps_key_flush_drops_it() {
+        let mut s = Session::from_parts(
+            Some("eyJhIjoxfQ:1r31eq:sig".into()),
+            Map::new(),
+            SessionConfig::new().policy(),
+        );
+        s.insert("a", 1);
+        s.clear();
+        assert!(!s.is_empty());
+        assert_eq!(s.len(), 0);
+        s.flush();
+        assert!(s.is_empty());
+        assert_eq!(s.session_key(), None);
+        assert_eq!(flags(&s), (true, true));
+    }
+
+    #[test]
+    fn expiry_default_of_absent_key_does_not_modify() {
+        let mut s = Session::new();
+        s.set_expiry_at(Expiry::Default, 0.0);
+        assert_eq!(flags(&s), (true, false));
+        s.set_expiry_at(Expiry::Seconds(5), 0.0);
+        s.set_modified(false);
+        s.set_expiry_at(Expiry::Default, 0.0);
+        assert!(s.modified());
+    }
+
+    #[test]
+    fn reads_back_every_stored_form() {
+        let now = 1_700_000_000.0;
+        let cases: &[(Value, i64)] = &[
+            (Value::from(300), 300),
+            (Value::from(0), 1_209_600),
+            (Value::Null, 1_209_600),
+            (Value::from(false), 1_209_600),
+            (Value::from(true), 1),
+            (Value::from(300.9), 300),
+            (Value::from(-5), -5),
+            (Value::from("2023-11-15T00:00:00+00:00"), 6400),
+            (Value::from("2023-11-15T00:00:00"), 6400),
+            (Value::from("2023-11-15T01:00:00+01:00"), 6400),
+            (Value::from("2023-11-14T23:13:20.500000+00:00"), 3600),
+            (Value::from("2023-11-14T22:13:19.5+00:00"), -1),
+            (Value::from("not a date"), 1_209_600),
+            (Value::from(vec![1]), 1_209_600),
+        ];
+        for (stored, age) in cases {
+            let mut s = Session::new();
+            s.insert(EXPIRY_KEY, stored.clone());
+            assert_eq!(s.get_expiry_age_at(now), *age, "{stored:?}");
+            let args = ExpiryArgs::new().expiry(stored.clone());
+            assert_eq!(
+                Session::new().get_expiry_age_with(&args, now),
+                *age,
+                "{stored:?} as argument"
+            );
+        }
+    }
+
+    #[test]
+    fn expiry_argument_does_not_access() {
+        let s = Session::new();
+        let args = ExpiryArgs::new().expiry(10);
+        assert_eq!(s.get_expiry_age_with(&args, 0.0), 10);
+        let _ = s.get_expiry_date_with(&args, 0.0);
+        assert!(!s.accessed());
+        assert_eq!(s.get_expiry_age_at(0.0), 1_209_600);
+        assert!(s.accessed());
+    }
+
+    #[test]
+    fn expiry_dates() {
+        use time::macros::datetime;
+        let now = 1_700_000_000.0;
+        let mut s = Session::new();
+        assert_eq!(
+            s.get_expiry_date_at(now),
+            datetime!(2023-11-28 22:13:20 UTC)
+        );
+        s.insert(EXPIRY_KEY, "2023-11-15T01:00:00+01:00");
+        assert_eq!(
+            expiry::isoformat(s.get_expiry_date_at(now)),
+            "2023-11-15T01:00:00+01:00"
+        );
+        let naive = SessionConfig::new()
+            .with_use_tz(false)
+            .with_naive_offset(time::macros::offset!(+2));
+        let mut s = Session::with_config(&naive);
+        s.set_expiry_at(Expiry::In(time::Duration::hours(1)), now);
+        assert_eq!(s.get(EXPIRY_KEY), Some(&Value::from("2023-11-15T01:13:20")));
+        assert_eq!(s.get_expiry_age_at(now), 3600);
+        assert_eq!(s.get_expiry_date_at(now), datetime!(2023-11-15 01:13:20 +2));
+        s.set_expiry_at(Expiry::Seconds(0), now);
+        let args = ExpiryArgs::new().modification(datetime!(2023-11-14 22:13:20 UTC));
+        assert_eq!(
+            s.get_expiry_date_with(&args, 0.0),
+            datetime!(2023-11-28 22:13:20 UTC)
+        );
+        s.set_expiry_at(Expiry::At(datetime!(2023-11-14 22:13:20.25 -3)), now);
+        assert_eq!(
+            s.get(EXPIRY_KEY),
+            Some(&Value::from("2023-11-14T22:13:20.250000-03:00"))
+        );
+        s.set_expiry_at(Expiry::AtNaive(datetime!(2023-11-14 22:13:20)), now);
+        assert_eq!(s.get(EXPIRY_KEY), Some(&Value::from("2023-11-14T22:13:20")));
+    }
+
+    #[test]
+    fn browser_close() {
+        let global = SessionConfig::new().with_expire_at_browser_close(true);
+        let mut s = Session::with_config(&global);
+        assert!(s.get_expire_at_browser_close());
+        s.set_expiry_at(Expiry::Seconds(300), 0.0);
+        assert!(
+            !s.get_expire_at_browser_close(),
+            "a stored 300 overrides the global setting"
+        );
+        s.set_expiry_at(Expiry::Seconds(0), 0.0);
+        assert!(s.get_expire_at_browser_close());
+        let mut s = Session::new();
+        s.insert(EXPIRY_KEY, Value::Null);
+        assert!(!s.get_expire_at_browser_close());
+    }
+}
