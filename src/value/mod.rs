@@ -8,11 +8,12 @@
 //! `serde_json::Value` (lossy only where `serde_json` cannot represent a
 //! number: see [`Value::to_serde_json`]).
 
+mod compat;
 mod de;
 mod number;
 mod ser;
 
-pub use de::from_value;
+pub use de::{from_value, from_value_ref};
 pub use number::Number;
 pub use ser::to_value;
 
