@@ -52,7 +52,9 @@ pub fn inspect(token: &str, limits: &Limits) -> Option<Inspection> {
         (true, Some((b, t))) => (b, Some(t.to_owned())),
         _ => (signed, None),
     };
-    let timestamp = timestamp_text.as_deref().and_then(|t| base62::decode(t).ok());
+    let timestamp = timestamp_text
+        .as_deref()
+        .and_then(|t| base62::decode(t).ok());
     let (compressed, body) = match body.strip_prefix('.') {
         Some(rest) => (true, rest),
         None => (false, body),

@@ -141,7 +141,10 @@ impl DecodeError {
 
     /// Whether the signature was valid (the error is about age or content).
     pub fn signature_was_valid(&self) -> bool {
-        matches!(self, DecodeError::Expired { .. } | DecodeError::Malformed(_))
+        matches!(
+            self,
+            DecodeError::Expired { .. } | DecodeError::Malformed(_)
+        )
     }
 }
 

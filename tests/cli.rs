@@ -1,7 +1,12 @@
 //! End-to-end tests of the `signed-session` binary: good input, bad input
 //! and every exit status.
 #![cfg(feature = "cli")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -29,7 +34,12 @@ fn cli(args: &[&str], stdin: Option<&str>) -> Output {
 
 fn ok(args: &[&str], stdin: Option<&str>) -> String {
     let out = cli(args, stdin);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
 }
 
@@ -37,26 +47,75 @@ fn fails(args: &[&str], stdin: Option<&str>, code: i32) -> String {
     let out = cli(args, stdin);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-    assert!(out.stdout.is_empty(), "{args:?} printed to stdout on failure");
+    assert!(
+        out.stdout.is_empty(),
+        "{args:?} printed to stdout on failure"
+    );
     stderr
 }
 
 #[test]
 fn encode_matches_django_vector() {
     // dumps/single_int-like: the middleware vector new_session_set_value.
-    let token = ok(&["--secret-env", "TEST_SECRET", "encode", "--at", "1700001000", r#"{"a":1}"#], None);
-    assert_eq!(token, "eyJhIjoxfQ:1r31uy:QaQnJGF9pQfylOptDJ31B3aczpD7zP4F9geyNCJnkGg");
+    let token = ok(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "encode",
+            "--at",
+            "1700001000",
+            r#"{"a":1}"#,
+        ],
+        None,
+    );
+    assert_eq!(
+        token,
+        "eyJhIjoxfQ:1r31uy:QaQnJGF9pQfylOptDJ31B3aczpD7zP4F9geyNCJnkGg"
+    );
     // The same from stdin.
-    let from_stdin = ok(&["--secret-env", "TEST_SECRET", "encode", "--at", "1700001000.9"], Some("{\"a\":1}\n"));
+    let from_stdin = ok(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "encode",
+            "--at",
+            "1700001000.9",
+        ],
+        Some("{\"a\":1}\n"),
+    );
     assert_eq!(from_stdin, token);
 }
 
 #[test]
 fn decode_round_trip_and_verbose() {
-    let token = ok(&["--secret-env", "TEST_SECRET", "encode", "--at", "1000", r#"{"b":[1,2.5,"\u00e9"],"a":null}"#], None);
-    let out = cli(&["--secret-env", "TEST_SECRET", "decode", "--at", "1010.5", "--verbose", &token], None);
+    let token = ok(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "encode",
+            "--at",
+            "1000",
+            r#"{"b":[1,2.5,"\u00e9"],"a":null}"#,
+        ],
+        None,
+    );
+    let out = cli(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "decode",
+            "--at",
+            "1010.5",
+            "--verbose",
+            &token,
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), r#"{"b":[1,2.5,"\u00e9"],"a":null}"#);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim_end(),
+        r#"{"b":[1,2.5,"\u00e9"],"a":null}"#
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("timestamp: 1000"), "{err}");
     assert!(err.contains("age: 10.5"), "{err}");
@@ -66,9 +125,29 @@ fn decode_round_trip_and_verbose() {
 
 #[test]
 fn decode_reports_fallback_key_index() {
-    let token = ok(&["--secret-env", "OLD_SECRET", "encode", "--at", "1000", "[1]"], None);
+    let token = ok(
+        &[
+            "--secret-env",
+            "OLD_SECRET",
+            "encode",
+            "--at",
+            "1000",
+            "[1]",
+        ],
+        None,
+    );
     let out = cli(
-        &["--secret-env", "TEST_SECRET", "--fallback-env", "OLD_SECRET", "decode", "--at", "1000", "--verbose", &token],
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "--fallback-env",
+            "OLD_SECRET",
+            "decode",
+            "--at",
+            "1000",
+            "--verbose",
+            &token,
+        ],
         None,
     );
     assert_eq!(out.status.code(), Some(0));
@@ -77,30 +156,92 @@ fn decode_reports_fallback_key_index() {
 
 #[test]
 fn exit_codes() {
-    let token = ok(&["--secret-env", "TEST_SECRET", "encode", "--at", "1000", r#"{"a":1}"#], None);
+    let token = ok(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "encode",
+            "--at",
+            "1000",
+            r#"{"a":1}"#,
+        ],
+        None,
+    );
     // 1: bad signature (wrong key, tampered)
     fails(&["--secret-env", "OLD_SECRET", "decode", &token], None, 1);
     let mut tampered = token.clone();
     tampered.replace_range(0..1, "f");
-    fails(&["--secret-env", "TEST_SECRET", "decode", &tampered], None, 1);
-    fails(&["--secret-env", "TEST_SECRET", "decode", "no-separator"], None, 1);
+    fails(
+        &["--secret-env", "TEST_SECRET", "decode", &tampered],
+        None,
+        1,
+    );
+    fails(
+        &["--secret-env", "TEST_SECRET", "decode", "no-separator"],
+        None,
+        1,
+    );
     // 2: expired
-    let e = fails(&["--secret-env", "TEST_SECRET", "decode", "--max-age", "10", "--at", "1011", &token], None, 2);
+    let e = fails(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "decode",
+            "--max-age",
+            "10",
+            "--at",
+            "1011",
+            &token,
+        ],
+        None,
+        2,
+    );
     assert!(e.contains("expired"), "{e}");
     // 3: malformed after a valid signature (loads/err_invalid_json)
-    let all = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/django.json")).unwrap();
+    let all = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/django.json"
+    ))
+    .unwrap();
     let bad_json = token_of(&all, "err_invalid_json");
-    fails(&["--secret-env", "TEST_SECRET", "decode", &bad_json], None, 3);
+    fails(
+        &["--secret-env", "TEST_SECRET", "decode", &bad_json],
+        None,
+        3,
+    );
     // 4: over a limit
     let long = "a".repeat(10_000);
     fails(&["--secret-env", "TEST_SECRET", "decode", &long], None, 4);
     // 64: usage and setup errors
     fails(&["decode", &token], None, 64); // no secret in the environment
-    fails(&["--secret-env", "EMPTY_SECRET", "decode", &token], None, 64);
-    fails(&["--secret-env", "TEST_SECRET", "encode", "{not json"], None, 64);
-    fails(&["--secret-env", "TEST_SECRET", "decode", "--at", "soon", &token], None, 64);
+    fails(
+        &["--secret-env", "EMPTY_SECRET", "decode", &token],
+        None,
+        64,
+    );
+    fails(
+        &["--secret-env", "TEST_SECRET", "encode", "{not json"],
+        None,
+        64,
+    );
+    fails(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "decode",
+            "--at",
+            "soon",
+            &token,
+        ],
+        None,
+        64,
+    );
     fails(&["--secret-env", "TEST_SECRET", "frobnicate"], None, 64);
-    fails(&["--secret-file", "/nonexistent/secret", "decode", &token], None, 64);
+    fails(
+        &["--secret-file", "/nonexistent/secret", "decode", &token],
+        None,
+        64,
+    );
 }
 
 /// The token of a `loads` vector, found by a plain text search so that this
@@ -120,8 +261,21 @@ fn secret_file_and_errors_never_echo_the_secret() {
     let file = dir.join("secret");
     std::fs::write(&file, format!("{SECRET}\n")).unwrap();
     let file = file.to_str().unwrap();
-    let token = ok(&["--secret-file", file, "encode", "--at", "1700001000", r#"{"a":1}"#], None);
-    assert_eq!(token, "eyJhIjoxfQ:1r31uy:QaQnJGF9pQfylOptDJ31B3aczpD7zP4F9geyNCJnkGg");
+    let token = ok(
+        &[
+            "--secret-file",
+            file,
+            "encode",
+            "--at",
+            "1700001000",
+            r#"{"a":1}"#,
+        ],
+        None,
+    );
+    assert_eq!(
+        token,
+        "eyJhIjoxfQ:1r31uy:QaQnJGF9pQfylOptDJ31B3aczpD7zP4F9geyNCJnkGg"
+    );
     let e = fails(&["--secret-file", file, "decode", "x:y:z"], None, 1);
     assert!(!e.contains(SECRET) && !e.contains("vector-secret"), "{e}");
 }
@@ -129,21 +283,89 @@ fn secret_file_and_errors_never_echo_the_secret() {
 #[test]
 fn sign_and_unsign_match_django_signer_vectors() {
     // signer/signer_plain and ts_signer_plain use Django's class-path salts.
-    let all = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/django.json")).unwrap();
+    let all = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/django.json"
+    ))
+    .unwrap();
     let plain = token_of(&all, "signer_plain");
     let value = plain.rsplit_once(':').unwrap().0.to_owned();
-    assert_eq!(ok(&["--secret-env", "TEST_SECRET", "sign", &value], None), plain);
-    assert_eq!(ok(&["--secret-env", "TEST_SECRET", "unsign", &plain], None), value);
+    assert_eq!(
+        ok(&["--secret-env", "TEST_SECRET", "sign", &value], None),
+        plain
+    );
+    assert_eq!(
+        ok(&["--secret-env", "TEST_SECRET", "unsign", &plain], None),
+        value
+    );
 
-    let signed = ok(&["--secret-env", "TEST_SECRET", "sign", "--timestamp", "--at", "1000.7", "hello:world"], None);
-    assert_eq!(ok(&["--secret-env", "TEST_SECRET", "unsign", "--timestamp", "--at", "1010", "--max-age", "10", &signed], None), "hello:world");
-    fails(&["--secret-env", "TEST_SECRET", "unsign", "--timestamp", "--at", "1010.5", "--max-age", "10", &signed], None, 2);
-    fails(&["--secret-env", "TEST_SECRET", "unsign", "--salt", "other", &plain], None, 1);
+    let signed = ok(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "sign",
+            "--timestamp",
+            "--at",
+            "1000.7",
+            "hello:world",
+        ],
+        None,
+    );
+    assert_eq!(
+        ok(
+            &[
+                "--secret-env",
+                "TEST_SECRET",
+                "unsign",
+                "--timestamp",
+                "--at",
+                "1010",
+                "--max-age",
+                "10",
+                &signed
+            ],
+            None
+        ),
+        "hello:world"
+    );
+    fails(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "unsign",
+            "--timestamp",
+            "--at",
+            "1010.5",
+            "--max-age",
+            "10",
+            &signed,
+        ],
+        None,
+        2,
+    );
+    fails(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "unsign",
+            "--salt",
+            "other",
+            &plain,
+        ],
+        None,
+        1,
+    );
 }
 
 #[test]
 fn inspect_is_labelled_unverified() {
-    let out = ok(&["inspect", "eyJhIjoxfQ:1r31uy:QaQnJGF9pQfylOptDJ31B3aczpD7zP4F9geyNCJnkGg"], None);
+    let out = ok(
+        &[
+            "inspect",
+            "eyJhIjoxfQ:1r31uy:QaQnJGF9pQfylOptDJ31B3aczpD7zP4F9geyNCJnkGg",
+        ],
+        None,
+    );
     assert!(out.starts_with("UNVERIFIED"), "{out}");
     assert!(out.contains(r#"payload (unverified): {"a":1}"#), "{out}");
     assert!(out.contains("1r31uy (1700001000)"), "{out}");

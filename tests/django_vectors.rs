@@ -1,6 +1,11 @@
 //! Replays the `dumps`, `signer` and `loads` golden vectors made by real
 //! Django (tests/vectors/django.json). Every failure names its vector id.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -19,11 +24,12 @@ fn dumps_vectors() {
         let expected = field(case, "expected");
         let ring = keyring(str_field(case, "secret"), &[]);
         let compress = field(case, "compress").as_bool().unwrap();
-        let codec = ObjectSigner::new(&ring, str_field(case, "salt")).with_compression(if compress {
-            Compression::Django
-        } else {
-            Compression::Never
-        });
+        let codec =
+            ObjectSigner::new(&ring, str_field(case, "salt")).with_compression(if compress {
+                Compression::Django
+            } else {
+                Compression::Never
+            });
         let payload = field(case, "payload");
         let now = field(case, "timestamp").as_f64().unwrap();
 
@@ -33,7 +39,11 @@ fn dumps_vectors() {
             str_field(expected, "json"),
             "{id}: JSON bytes differ from Django's"
         );
-        assert_eq!(our_json.len() as i64, field(expected, "json_len").as_i64().unwrap(), "{id}");
+        assert_eq!(
+            our_json.len() as i64,
+            field(expected, "json_len").as_i64().unwrap(),
+            "{id}"
+        );
 
         // The signature over Django's own signed message, with the effective salt.
         let signer = Signer::new(&ring, str_field(case, "effective_salt"));
@@ -43,28 +53,42 @@ fn dumps_vectors() {
             "{id}: signature of the signed message"
         );
 
-        let token = codec.dumps_value_at(payload, now).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let token = codec
+            .dumps_value_at(payload, now)
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
         let django_compressed = field(expected, "compressed").as_bool().unwrap();
         let our_zlib_len = zlib::compress(&our_json).len() as i64;
         let ours_compressed = token.starts_with('.');
         if our_zlib_len == field(expected, "zlib_len").as_i64().unwrap() || !compress {
-            assert_eq!(ours_compressed, django_compressed, "{id}: compression decision");
+            assert_eq!(
+                ours_compressed, django_compressed,
+                "{id}: compression decision"
+            );
         }
         if !ours_compressed && !django_compressed {
-            assert_eq!(token, str_field(expected, "token"), "{id}: token differs from Django's");
+            assert_eq!(
+                token,
+                str_field(expected, "token"),
+                "{id}: token differs from Django's"
+            );
             exact += 1;
         } else {
             compressed += 1;
         }
         // Both tokens decode to the payload.
         for t in [token.as_str(), str_field(expected, "token")] {
-            let back = codec.loads_value_at(t, None, now).unwrap_or_else(|e| panic!("{id}: {t}: {e}"));
+            let back = codec
+                .loads_value_at(t, None, now)
+                .unwrap_or_else(|e| panic!("{id}: {t}: {e}"));
             assert_eq!(&back.value, payload, "{id}: decoded value of {t}");
             assert_eq!(back.timestamp, now.trunc() as i64, "{id}");
             assert_eq!(back.key_index, 0, "{id}");
         }
     }
-    println!("dumps: {} vectors, {exact} byte-identical tokens, {compressed} compressed", cases.len());
+    println!(
+        "dumps: {} vectors, {exact} byte-identical tokens, {compressed} compressed",
+        cases.len()
+    );
     assert_eq!(exact + compressed, cases.len());
 }
 
@@ -88,12 +112,27 @@ fn signer_vectors() {
                 assert_eq!(back.value, value, "{id}");
             }
             "TimestampSigner" => {
-                let s = TimestampSigner::new(&ring, salt).with_separator(sep).unwrap();
+                let s = TimestampSigner::new(&ring, salt)
+                    .with_separator(sep)
+                    .unwrap();
                 let ts = field(case, "timestamp").as_f64().unwrap();
                 assert_eq!(s.sign_at(value, ts), token, "{id}");
-                let back = s.unsign_at(token, None, ts).unwrap_or_else(|e| panic!("{id}: {e}"));
-                assert_eq!((back.value, back.timestamp), (value, ts.trunc() as i64), "{id}");
-                assert_eq!(s.unsign_at(token, Some(0.0), ts + 1.0).map(|u| u.value).unwrap_err().kind(), DecodeErrorKind::Expired, "{id}");
+                let back = s
+                    .unsign_at(token, None, ts)
+                    .unwrap_or_else(|e| panic!("{id}: {e}"));
+                assert_eq!(
+                    (back.value, back.timestamp),
+                    (value, ts.trunc() as i64),
+                    "{id}"
+                );
+                assert_eq!(
+                    s.unsign_at(token, Some(0.0), ts + 1.0)
+                        .map(|u| u.value)
+                        .unwrap_err()
+                        .kind(),
+                    DecodeErrorKind::Expired,
+                    "{id}"
+                );
             }
             other => panic!("{id}: unknown class {other}"),
         }
@@ -147,15 +186,24 @@ fn loads_vectors() {
             let got = got.unwrap_or_else(|e| panic!("{id}: expected ok, got {e}"));
             assert_eq!(&got.value, field(expected, "value"), "{id}: value");
             if id.contains("fallback") {
-                assert!(got.key_index > 0, "{id}: a fallback key should have matched");
+                assert!(
+                    got.key_index > 0,
+                    "{id}: a fallback key should have matched"
+                );
             }
             if id == "ok_second_fallback_key" {
                 assert_eq!(got.key_index, 2, "{id}");
             }
         } else {
             let message = field(expected, "python_message").as_str().unwrap_or("");
-            let err = got.err().unwrap_or_else(|| panic!("{id}: expected {outcome}, got ok"));
-            assert_eq!(err.kind(), expected_kind(outcome, message, &id), "{id}: {err}");
+            let err = got
+                .err()
+                .unwrap_or_else(|| panic!("{id}: expected {outcome}, got ok"));
+            assert_eq!(
+                err.kind(),
+                expected_kind(outcome, message, &id),
+                "{id}: {err}"
+            );
         }
     }
     println!("loads: {} vectors, outcomes {counts:?}", cases.len());
@@ -166,7 +214,15 @@ fn expired_error_carries_age_and_max_age() {
     let ring = keyring("k", &[]);
     let codec = ObjectSigner::new(&ring, "s");
     let token = codec.dumps_value_at(&Value::from("x"), 1000.0).unwrap();
-    let err = codec.loads_value_at(&token, Some(10.0), 1010.25).unwrap_err();
-    assert_eq!(err, signed_session::DecodeError::Expired { age: 10.25, max_age: 10.0 });
+    let err = codec
+        .loads_value_at(&token, Some(10.0), 1010.25)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        signed_session::DecodeError::Expired {
+            age: 10.25,
+            max_age: 10.0
+        }
+    );
     assert!(err.to_string().contains("10.25"));
 }

@@ -45,10 +45,20 @@ struct Cli {
 #[derive(Args)]
 struct KeyArgs {
     /// Environment variable holding the current secret.
-    #[arg(long, global = true, value_name = "NAME", default_value = "SIGNED_SESSION_SECRET")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        default_value = "SIGNED_SESSION_SECRET"
+    )]
     secret_env: String,
     /// File holding the current secret (one trailing newline is ignored).
-    #[arg(long, global = true, value_name = "FILE", conflicts_with = "secret_env")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        conflicts_with = "secret_env"
+    )]
     secret_file: Option<PathBuf>,
     /// Environment variable holding a fallback secret (repeatable, tried in order).
     #[arg(long, global = true, value_name = "NAME")]
@@ -141,7 +151,10 @@ struct Failure {
 
 impl Failure {
     fn usage(message: impl Into<String>) -> Self {
-        Failure { code: EXIT_USAGE, message: message.into() }
+        Failure {
+            code: EXIT_USAGE,
+            message: message.into(),
+        }
     }
 }
 
@@ -153,7 +166,10 @@ impl From<DecodeError> for Failure {
             DecodeErrorKind::TooLong | DecodeErrorKind::TooLarge => EXIT_LIMIT,
             _ => EXIT_MALFORMED,
         };
-        Failure { code, message: e.to_string() }
+        Failure {
+            code,
+            message: e.to_string(),
+        }
     }
 }
 
@@ -163,7 +179,10 @@ impl From<EncodeError> for Failure {
             EncodeError::TooLong { .. } => EXIT_LIMIT,
             _ => EXIT_USAGE,
         };
-        Failure { code, message: e.to_string() }
+        Failure {
+            code,
+            message: e.to_string(),
+        }
     }
 }
 
@@ -177,7 +196,10 @@ fn keyring(args: &KeyArgs) -> Result<Keyring, Failure> {
     let current = match &args.secret_file {
         Some(path) => {
             let mut bytes = std::fs::read(path).map_err(|e| {
-                Failure::usage(format!("cannot read the secret file {}: {e}", path.display()))
+                Failure::usage(format!(
+                    "cannot read the secret file {}: {e}",
+                    path.display()
+                ))
             })?;
             if bytes.last() == Some(&b'\n') {
                 bytes.pop();
@@ -230,15 +252,31 @@ fn now_or(at: Option<f64>) -> f64 {
 
 fn run(cli: Cli) -> Result<String, Failure> {
     match cli.command {
-        Command::Encode { salt, no_compress, at, json: text } => {
+        Command::Encode {
+            salt,
+            no_compress,
+            at,
+            json: text,
+        } => {
             let text = arg_or_stdin(text, "JSON value")?;
             let value = json::from_slice(text.as_bytes(), Limits::default().max_json_depth)
                 .map_err(|e| Failure::usage(format!("the JSON argument is not valid JSON: {e}")))?;
-            let compression = if no_compress { Compression::Never } else { Compression::Django };
-            let codec = ObjectSigner::new(&keyring(&cli.keys)?, &salt).with_compression(compression);
+            let compression = if no_compress {
+                Compression::Never
+            } else {
+                Compression::Django
+            };
+            let codec =
+                ObjectSigner::new(&keyring(&cli.keys)?, &salt).with_compression(compression);
             Ok(codec.dumps_value_at(&value, now_or(at))?)
         }
-        Command::Decode { salt, max_age, at, verbose, token } => {
+        Command::Decode {
+            salt,
+            max_age,
+            at,
+            verbose,
+            token,
+        } => {
             let token = arg_or_stdin(token, "token")?;
             let codec = ObjectSigner::new(&keyring(&cli.keys)?, &salt);
             let now = now_or(at);
@@ -272,9 +310,13 @@ fn run(cli: Cli) -> Result<String, Failure> {
             out.push_str(&format!(
                 "timestamp: {} ({})\n",
                 i.timestamp_text.as_deref().unwrap_or("<none>"),
-                i.timestamp.map_or_else(|| "not base62".to_owned(), |t| t.to_string())
+                i.timestamp
+                    .map_or_else(|| "not base62".to_owned(), |t| t.to_string())
             ));
-            out.push_str(&format!("signature: {}\n", i.signature.as_deref().unwrap_or("<none>")));
+            out.push_str(&format!(
+                "signature: {}\n",
+                i.signature.as_deref().unwrap_or("<none>")
+            ));
             match &i.payload {
                 Ok(v) => out.push_str(&format!(
                     "payload (unverified): {}",
@@ -284,7 +326,12 @@ fn run(cli: Cli) -> Result<String, Failure> {
             }
             Ok(out)
         }
-        Command::Sign { salt, timestamp, at, value } => {
+        Command::Sign {
+            salt,
+            timestamp,
+            at,
+            value,
+        } => {
             let ring = keyring(&cli.keys)?;
             if timestamp {
                 Ok(TimestampSigner::new(&ring, &salt).sign_at(&value, now_or(at)))
@@ -292,11 +339,20 @@ fn run(cli: Cli) -> Result<String, Failure> {
                 Ok(Signer::new(&ring, &salt).sign(&value))
             }
         }
-        Command::Unsign { salt, timestamp, max_age, at, value } => {
+        Command::Unsign {
+            salt,
+            timestamp,
+            max_age,
+            at,
+            value,
+        } => {
             let ring = keyring(&cli.keys)?;
             if timestamp {
                 let signer = TimestampSigner::new(&ring, &salt);
-                Ok(signer.unsign_at(&value, max_age, now_or(at))?.value.to_owned())
+                Ok(signer
+                    .unsign_at(&value, max_age, now_or(at))?
+                    .value
+                    .to_owned())
             } else {
                 Ok(Signer::new(&ring, &salt).unsign(&value)?.value.to_owned())
             }

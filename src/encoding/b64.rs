@@ -20,8 +20,12 @@ pub enum B64Error {
 impl core::fmt::Display for B64Error {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
-            B64Error::BadLength => "the base64 text has an impossible length (1 more than a multiple of 4)",
-            B64Error::IncorrectPadding => "the base64 text has characters outside the alphabet (incorrect padding)",
+            B64Error::BadLength => {
+                "the base64 text has an impossible length (1 more than a multiple of 4)"
+            }
+            B64Error::IncorrectPadding => {
+                "the base64 text has characters outside the alphabet (incorrect padding)"
+            }
         })
     }
 }
@@ -60,7 +64,9 @@ pub fn decode(text: &[u8]) -> Result<Vec<u8>, B64Error> {
     // Fast path: a canonical unpadded URL-safe text, which is all that a
     // correct encoder ever produces.
     if text.len() % 4 != 1
-        && text.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && text
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
         if let Ok(v) = URL_SAFE_NO_PAD.decode(text) {
             return Ok(v);

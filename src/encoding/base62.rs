@@ -34,19 +34,19 @@ pub fn encode_into(n: i64, out: &mut String) {
         out.push('-');
     }
     let mut v = n.unsigned_abs();
-    // 11 digits hold any u64 (62^11 > 2^64).
+    // 11 digits hold any u64 (62^11 > 2^64); fill from the right.
     let mut buf = [0u8; 11];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        // v % 62 < 62, so the index is in range.
-        buf[i] = ALPHABET[(v % 62) as usize];
+    let mut start = buf.len();
+    for slot in buf.iter_mut().rev() {
+        // v % 62 < 62, so the lookup always succeeds.
+        *slot = ALPHABET.get((v % 62) as usize).copied().unwrap_or(b'0');
         v /= 62;
+        start -= 1;
         if v == 0 {
             break;
         }
     }
-    for &b in &buf[i..] {
+    for &b in buf.iter().skip(start) {
         out.push(char::from(b));
     }
 }
@@ -140,7 +140,10 @@ mod tests {
         assert_eq!(decode("-zzzzzzzzzzzz"), Err(Base62Error::Overflow));
         // one past i64::MAX
         let past = encode(i64::MAX).into_bytes();
-        assert_eq!(String::from_utf8(past).map(|s| decode(&s)), Ok(Ok(i64::MAX)));
+        assert_eq!(
+            String::from_utf8(past).map(|s| decode(&s)),
+            Ok(Ok(i64::MAX))
+        );
         assert_eq!(decode("AzL8n0Y58m8"), Err(Base62Error::Overflow));
     }
 }

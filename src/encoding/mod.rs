@@ -2,7 +2,7 @@
 //!
 //! Nothing here knows about keys, signatures or sessions.
 
-pub mod base62;
 pub mod b64;
+pub mod base62;
 pub mod json;
 pub mod zlib;

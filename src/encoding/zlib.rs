@@ -28,9 +28,14 @@ impl core::fmt::Display for ZlibError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             ZlibError::Invalid => f.write_str("the compressed payload is not a valid zlib stream"),
-            ZlibError::Truncated => f.write_str("the compressed payload ends before the end of its zlib stream"),
+            ZlibError::Truncated => {
+                f.write_str("the compressed payload ends before the end of its zlib stream")
+            }
             ZlibError::TooLarge { limit } => {
-                write!(f, "the compressed payload inflates to more than {limit} bytes")
+                write!(
+                    f,
+                    "the compressed payload inflates to more than {limit} bytes"
+                )
             }
         }
     }
@@ -89,7 +94,10 @@ pub fn decompress(data: &[u8], limit: usize) -> Result<Vec<u8>, ZlibError> {
 
 fn decompress_with(d: &mut Decompress, data: &[u8], limit: usize) -> Result<Vec<u8>, ZlibError> {
     // Start from a guess; JSON compresses a few times at most for sessions.
-    let first = data.len().saturating_mul(4).clamp(64, limit.saturating_add(1));
+    let first = data
+        .len()
+        .saturating_mul(4)
+        .clamp(64, limit.saturating_add(1));
     let mut out: Vec<u8> = Vec::with_capacity(first);
     loop {
         let consumed = usize::try_from(d.total_in()).unwrap_or(usize::MAX);
@@ -163,7 +171,10 @@ mod tests {
         let data = vec![b'a'; 10_000];
         let z = compress(&data);
         assert_eq!(decompress(&z, 10_000).map(|v| v.len()), Ok(10_000));
-        assert_eq!(decompress(&z, 9_999), Err(ZlibError::TooLarge { limit: 9_999 }));
+        assert_eq!(
+            decompress(&z, 9_999),
+            Err(ZlibError::TooLarge { limit: 9_999 })
+        );
     }
 
     #[test]
@@ -171,6 +182,9 @@ mod tests {
         let data = vec![0u8; 50 << 20];
         let z = compress(&data);
         assert!(z.len() < 100_000);
-        assert_eq!(decompress(&z, 65_536), Err(ZlibError::TooLarge { limit: 65_536 }));
+        assert_eq!(
+            decompress(&z, 65_536),
+            Err(ZlibError::TooLarge { limit: 65_536 })
+        );
     }
 }

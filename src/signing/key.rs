@@ -77,7 +77,10 @@ impl fmt::Display for KeyError {
         match self {
             KeyError::Empty => f.write_str("the secret key is empty; refusing to sign with it"),
             KeyError::MissingEnv(name) => {
-                write!(f, "the environment variable {name} holding the secret key is not set")
+                write!(
+                    f,
+                    "the environment variable {name} holding the secret key is not set"
+                )
             }
         }
     }
@@ -107,7 +110,9 @@ pub struct Keyring {
 impl Keyring {
     /// A keyring with one current secret and no fallbacks.
     pub fn new(current: Secret) -> Self {
-        Keyring { secrets: vec![current] }
+        Keyring {
+            secrets: vec![current],
+        }
     }
 
     /// Adds a fallback secret, tried after the current one and after every
@@ -137,7 +142,11 @@ impl Keyring {
     /// verification.
     pub(crate) fn derive(&self, salt: &str) -> DerivedKeys {
         DerivedKeys {
-            macs: self.secrets.iter().map(|s| derive_mac(salt, s.expose())).collect(),
+            macs: self
+                .secrets
+                .iter()
+                .map(|s| derive_mac(salt, s.expose()))
+                .collect(),
         }
     }
 }
@@ -151,8 +160,7 @@ fn derive_mac(salt: &str, secret: &[u8]) -> HmacSha256 {
     h.update(secret);
     let key = Zeroizing::new(<[u8; 32]>::from(h.finalize()));
     // Any key length is valid for HMAC, so this cannot fail.
-    <HmacSha256 as Mac>::new_from_slice(key.as_slice())
-        .unwrap_or_else(|_| unreachable_hmac_key())
+    <HmacSha256 as Mac>::new_from_slice(key.as_slice()).unwrap_or_else(|_| unreachable_hmac_key())
 }
 
 #[cold]
@@ -220,7 +228,11 @@ mod tests {
     fn debug_never_shows_the_secret() {
         let secret = Secret::new("hunter2-very-secret").unwrap();
         let ring = Keyring::new(secret.clone()).with_fallback(Secret::new("old-hunter2").unwrap());
-        for text in [format!("{secret:?}"), format!("{ring:?}"), format!("{:?}", ring.derive("s"))] {
+        for text in [
+            format!("{secret:?}"),
+            format!("{ring:?}"),
+            format!("{:?}", ring.derive("s")),
+        ] {
             assert!(!text.contains("hunter2"), "{text}");
         }
     }

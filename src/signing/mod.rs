@@ -45,7 +45,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_token_len: 8 * 1024, max_inflated_len: 64 * 1024, max_json_depth: 128 }
+        Limits {
+            max_token_len: 8 * 1024,
+            max_inflated_len: 64 * 1024,
+            max_json_depth: 128,
+        }
     }
 }
 

@@ -126,7 +126,11 @@ impl ObjectSigner {
     /// # Errors
     /// [`EncodeError::Value`] if the value has no JSON form,
     /// [`EncodeError::TooLong`] if the token would exceed the length limit.
-    pub fn dumps_at<T: Serialize + ?Sized>(&self, value: &T, now: f64) -> Result<String, EncodeError> {
+    pub fn dumps_at<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        now: f64,
+    ) -> Result<String, EncodeError> {
         self.dumps_value_at(&value::to_value(value)?, now)
     }
 
@@ -162,7 +166,10 @@ impl ObjectSigner {
         base62::encode_into(whole_seconds(now), &mut out);
         self.signer.finish_in_place(&mut out);
         if out.len() > self.limits.max_token_len {
-            return Err(EncodeError::TooLong { len: out.len(), max: self.limits.max_token_len });
+            return Err(EncodeError::TooLong {
+                len: out.len(),
+                max: self.limits.max_token_len,
+            });
         }
         Ok(out)
     }
@@ -171,7 +178,12 @@ impl ObjectSigner {
     ///
     /// # Errors
     /// Any [`DecodeError`] except a JSON one.
-    pub fn open_at(&self, token: &str, max_age: Option<f64>, now: f64) -> Result<Opened, DecodeError> {
+    pub fn open_at(
+        &self,
+        token: &str,
+        max_age: Option<f64>,
+        now: f64,
+    ) -> Result<Opened, DecodeError> {
         let unsigned = self.signer.unsign_at(token, max_age, now)?;
         // Only now, with the signature verified, is the body looked at.
         let (compressed, body) = match unsigned.value.strip_prefix('.') {
@@ -204,9 +216,15 @@ impl ObjectSigner {
     ///
     /// # Errors
     /// Any [`DecodeError`].
-    pub fn loads_value_at(&self, token: &str, max_age: Option<f64>, now: f64) -> Result<Loaded, DecodeError> {
+    pub fn loads_value_at(
+        &self,
+        token: &str,
+        max_age: Option<f64>,
+        now: f64,
+    ) -> Result<Loaded, DecodeError> {
         let opened = self.open_at(token, max_age, now)?;
-        let value = json::from_slice(&opened.json, self.limits.max_json_depth).map_err(PayloadError::Json)?;
+        let value = json::from_slice(&opened.json, self.limits.max_json_depth)
+            .map_err(PayloadError::Json)?;
         Ok(Loaded {
             value,
             timestamp: opened.timestamp,
@@ -220,7 +238,12 @@ impl ObjectSigner {
     /// # Errors
     /// Any [`DecodeError`]; a value of the wrong shape for `T` is
     /// [`PayloadError::Shape`].
-    pub fn loads_at<T: DeserializeOwned>(&self, token: &str, max_age: Option<f64>, now: f64) -> Result<T, DecodeError> {
+    pub fn loads_at<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        max_age: Option<f64>,
+        now: f64,
+    ) -> Result<T, DecodeError> {
         let loaded = self.loads_value_at(token, max_age, now)?;
         value::from_value(loaded.value).map_err(|e| PayloadError::Shape(e).into())
     }
@@ -248,7 +271,11 @@ impl ObjectSigner {
     /// # Errors
     /// As [`loads_at`](Self::loads_at).
     #[cfg(feature = "clock")]
-    pub fn loads<T: DeserializeOwned>(&self, token: &str, max_age: Option<f64>) -> Result<T, DecodeError> {
+    pub fn loads<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        max_age: Option<f64>,
+    ) -> Result<T, DecodeError> {
         self.loads_at(token, max_age, crate::clock::now())
     }
 }

@@ -152,7 +152,10 @@ impl Signer {
     /// [`DecodeError::BadSignature`] when no key matches.
     pub fn unsign<'a>(&self, signed: &'a str) -> Result<Unsigned<'a>, DecodeError> {
         if signed.len() > self.max_len {
-            return Err(DecodeError::TooLong { len: signed.len(), max: self.max_len });
+            return Err(DecodeError::TooLong {
+                len: signed.len(),
+                max: self.max_len,
+            });
         }
         let (value, sig) = signed
             .rsplit_once(self.sep.as_str())
@@ -216,13 +219,17 @@ impl TimestampSigner {
     /// # Errors
     /// A separator Django would refuse (see [`SeparatorError`]).
     pub fn with_separator(self, sep: &str) -> Result<Self, SeparatorError> {
-        Ok(TimestampSigner { signer: self.signer.with_separator(sep)? })
+        Ok(TimestampSigner {
+            signer: self.signer.with_separator(sep)?,
+        })
     }
 
     /// Refuses signed values longer than `max_len` bytes before any work.
     #[must_use]
     pub fn with_max_len(self, max_len: usize) -> Self {
-        TimestampSigner { signer: self.signer.with_max_len(max_len) }
+        TimestampSigner {
+            signer: self.signer.with_max_len(max_len),
+        }
     }
 
     /// Signs `value` as made at `now` (Unix seconds; the fraction is
@@ -263,7 +270,11 @@ impl TimestampSigner {
             .ok_or(PayloadError::MissingTimestamp)?;
         let timestamp = base62::decode(ts).map_err(PayloadError::Timestamp)?;
         check_age(timestamp, max_age, now)?;
-        Ok(TimestampUnsigned { value, timestamp, key_index })
+        Ok(TimestampUnsigned {
+            value,
+            timestamp,
+            key_index,
+        })
     }
 
     /// [`unsign_at`](Self::unsign_at) at the current system time.

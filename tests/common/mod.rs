@@ -1,5 +1,11 @@
 //! Helpers shared by the integration tests: loading the golden vectors.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use signed_session::Value;
 use signed_session::encoding::json;
@@ -28,13 +34,22 @@ pub fn field<'a>(case: &'a Value, name: &str) -> &'a Value {
 
 /// A string field.
 pub fn str_field<'a>(case: &'a Value, name: &str) -> &'a str {
-    field(case, name).as_str().unwrap_or_else(|| panic!("case {}: {name} is not a string", id(case)))
+    field(case, name)
+        .as_str()
+        .unwrap_or_else(|| panic!("case {}: {name} is not a string", id(case)))
 }
 
 /// An optional number field as seconds.
 pub fn opt_f64(case: &Value, name: &str) -> Option<f64> {
     let v = field(case, name);
-    if v.is_null() { None } else { Some(v.as_f64().unwrap_or_else(|| panic!("case {}: {name}", id(case)))) }
+    if v.is_null() {
+        None
+    } else {
+        Some(
+            v.as_f64()
+                .unwrap_or_else(|| panic!("case {}: {name}", id(case))),
+        )
+    }
 }
 
 /// The case id.
