@@ -180,7 +180,9 @@ macro_rules! from_number {
         }
     )*};
 }
-from_number!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, i128, u128, f32, f64);
+from_number!(
+    i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, i128, u128, f32, f64
+);
 
 /// A value that could not be converted to or from a serde type.
 #[derive(Debug, Clone, PartialEq, Eq)]
