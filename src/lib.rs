@@ -11,6 +11,6 @@ pub mod signing;
 pub mod value;
 
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, PayloadError, SignatureFailure};
-pub use session::{Expiry, Session, SessionConfig};
+pub use session::{Expiry, Session, SessionCodec, SessionConfig};
 pub use signing::{Compression, Keyring, Limits, ObjectSigner, Secret, Signer, TimestampSigner};
 pub use value::{Map, Number, Value};

@@ -3,6 +3,7 @@
 use time::UtcOffset;
 
 use super::expiry::Policy;
+use crate::signing::{Compression, Limits};
 
 /// The salt Django's `signed_cookies` backend signs session cookies with.
 pub const SESSION_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
@@ -11,7 +12,8 @@ pub const SESSION_SALT: &str = "django.contrib.sessions.backends.signed_cookies"
 pub const DEFAULT_COOKIE_AGE: i64 = 1_209_600;
 
 /// Session settings. Every default is Django's, except `enforce_expiry`,
-/// which goes beyond Django (see [`SessionConfig::with_enforce_expiry`]).
+/// which goes beyond Django (see [`SessionConfig::with_enforce_expiry`]),
+/// and the decoding `limits`, which Django does not have.
 ///
 /// | setting | Django name | default |
 /// |---|---|---|
@@ -21,6 +23,8 @@ pub const DEFAULT_COOKIE_AGE: i64 = 1_209_600;
 /// | [`naive_offset`](Self::naive_offset) | `TIME_ZONE` (as a fixed offset) | UTC |
 /// | [`salt`](Self::salt) | (the backend's salt) | `"django.contrib.sessions.backends.signed_cookies"` |
 /// | [`enforce_expiry`](Self::enforce_expiry) | none (ours) | `true` |
+/// | [`compression`](Self::compression) | (the backend's `compress=True`) | [`Compression::Django`] |
+/// | [`limits`](Self::limits) | none (ours) | [`Limits::default()`] |
 ///
 /// ```
 /// use signed_session::session::SessionConfig;
@@ -37,6 +41,8 @@ pub struct SessionConfig {
     naive_offset: UtcOffset,
     salt: String,
     enforce_expiry: bool,
+    compression: Compression,
+    limits: Limits,
 }
 
 impl Default for SessionConfig {
@@ -48,6 +54,8 @@ impl Default for SessionConfig {
             naive_offset: UtcOffset::UTC,
             salt: SESSION_SALT.to_owned(),
             enforce_expiry: true,
+            compression: Compression::Django,
+            limits: Limits::default(),
         }
     }
 }
@@ -106,6 +114,22 @@ impl SessionConfig {
         self
     }
 
+    /// When to zlib-compress the session JSON. Default
+    /// [`Compression::Django`] (Django's session backend always asks for
+    /// compression and keeps it when it saves 2 bytes or more). Django reads
+    /// every choice.
+    pub fn with_compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// The size and depth limits applied to incoming cookies (and to the
+    /// tokens we produce). Default [`Limits::default()`].
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// See [`with_cookie_age`](Self::with_cookie_age).
     pub fn cookie_age(&self) -> i64 {
         self.cookie_age
@@ -134,6 +158,16 @@ impl SessionConfig {
     /// See [`with_enforce_expiry`](Self::with_enforce_expiry).
     pub fn enforce_expiry(&self) -> bool {
         self.enforce_expiry
+    }
+
+    /// See [`with_compression`](Self::with_compression).
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// See [`with_limits`](Self::with_limits).
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     pub(crate) fn policy(&self) -> Policy {

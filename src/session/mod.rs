@@ -1,5 +1,7 @@
 //! The session layer: Django's `request.session` ([`Session`]) with its
-//! per-session expiry ([`Expiry`]) and settings ([`SessionConfig`]).
+//! per-session expiry ([`Expiry`]) and settings ([`SessionConfig`]), and
+//! the codec that ties a session to a cookie value ([`SessionCodec`], the
+//! `signed_cookies` backend).
 //!
 //! Time is always a parameter: every method that needs "now" has an `_at`
 //! variant taking Unix seconds as `f64` (fractions allowed, as Python's
@@ -40,17 +42,25 @@
 //! | `s.get_expiry_date(modification=…, expiry=…)` | [`Session::get_expiry_date_with`] with [`ExpiryArgs`] |
 //! | `s.get_expire_at_browser_close()` | [`Session::get_expire_at_browser_close`] |
 //! | `s.get_session_cookie_age()` | [`Session::get_session_cookie_age`] |
+//! | `SessionStore(session_key)` + `load()` | [`SessionCodec::load_at`] (lenient), [`SessionCodec::try_load_at`] (strict) |
+//! | `s.save()` | [`SessionCodec::save_at`] |
+//! | `s.cycle_key()`, signing at once | [`SessionCodec::cycle_key_at`] |
+//! | `s.encode(d)` / `s.decode(text)` | [`SessionCodec::encode_at`] / [`SessionCodec::decode`] ([`SessionCodec::try_decode`] keeps the reason) |
+//! | `s.exists(key)` | none: always false for signed cookies |
+//! | (the reason `load()` swallowed) | [`Session::load_error`], [`Session::key_index`] |
 //! | `SessionStore.clear_expired()` | [`Session::clear_expired`] (a no-op: nothing is stored server-side) |
 //! | `SessionStore.delete()` | [`Session::flush`] |
 //! | `TEST_COOKIE_NAME` / `TEST_COOKIE_VALUE` | [`TEST_COOKIE_NAME`] / [`TEST_COOKIE_VALUE`] |
 //! | `SESSION_COOKIE_AGE`, `SESSION_EXPIRE_AT_BROWSER_CLOSE`, `USE_TZ`, `TIME_ZONE` | [`SessionConfig`] |
 //! | `a…` async twins (`aget`, `aset`, …) | the same methods: they never block |
 
+mod codec;
 mod config;
 mod error;
 mod expiry;
 mod store;
 
+pub use codec::{SESSION_STORE_SALT, SessionCodec};
 pub use config::{DEFAULT_COOKIE_AGE, SESSION_SALT, SessionConfig};
 pub use error::KeyError;
 pub use expiry::{EXPIRY_KEY, Expiry, ExpiryArgs, isoformat, isoformat_naive};

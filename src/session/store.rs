@@ -10,6 +10,7 @@ use time::{OffsetDateTime, UtcOffset};
 use super::config::SessionConfig;
 use super::error::KeyError;
 use super::expiry::{self, EXPIRY_KEY, Expiry, ExpiryArgs, Policy};
+use crate::error::DecodeError;
 use crate::value::{Map, Value, ValueError};
 
 /// Django's `SessionBase.TEST_COOKIE_NAME`.
@@ -61,6 +62,12 @@ pub struct Session {
     /// session modified, as Django's `load()` calling `create()` does.
     create_on_access: Cell<bool>,
     policy: Policy,
+    /// Why the incoming cookie was refused, kept for logging and metrics.
+    load_error: Option<DecodeError>,
+    /// Which key of the keyring verified the incoming cookie.
+    key_index: Option<usize>,
+    /// The timestamp of the incoming cookie.
+    signed_at: Option<i64>,
 }
 
 impl Default for Session {
@@ -89,13 +96,58 @@ impl Session {
             modified: Cell::new(false),
             create_on_access: Cell::new(false),
             policy,
+            load_error: None,
+            key_index: None,
+            signed_at: None,
         }
     }
 
+    /// A session whose cookie verified.
+    pub(crate) fn loaded(
+        key: &str,
+        data: Map,
+        policy: Policy,
+        key_index: usize,
+        signed_at: i64,
+    ) -> Self {
+        let mut s = Self::from_parts(Some(key.to_owned()), data, policy);
+        s.key_index = Some(key_index);
+        s.signed_at = Some(signed_at);
+        s
+    }
+
+    /// A session whose cookie was refused: empty, the key kept (so the
+    /// middleware answers with a signed `{}`), modified on first access.
+    pub(crate) fn failed(key: &str, error: DecodeError, policy: Policy) -> Self {
+        let mut s = Self::from_parts(Some(key.to_owned()), Map::new(), policy);
+        s.create_on_access.set(true);
+        s.load_error = Some(error);
+        s
+    }
+
     /// Makes the first access mark the session modified (a failed load).
-    #[allow(dead_code)] // used by the codec, which comes next
+    #[cfg(test)]
     pub(crate) fn set_create_on_access(&self) {
         self.create_on_access.set(true);
+    }
+
+    /// Django's `save()` around a signing function: touches the data, signs
+    /// it, stores the token as the session key and sets `modified`.
+    pub(crate) fn save_with<E>(
+        &mut self,
+        sign: impl FnOnce(&Value) -> Result<String, E>,
+    ) -> Result<String, E> {
+        self.touch();
+        // Lend the map to the signer as a `Value` without copying it.
+        let value = Value::Object(core::mem::take(&mut self.data));
+        let signed = sign(&value);
+        if let Value::Object(map) = value {
+            self.data = map;
+        }
+        let token = signed?;
+        self.key = valid_key(Some(token.clone()));
+        self.modified.set(true);
+        Ok(token)
     }
 
     /// Django's `_session` property: every data access goes through here.
@@ -107,6 +159,39 @@ impl Session {
     }
 
     // ----- flags and key -------------------------------------------------
+
+    /// Why the incoming cookie was refused (tampered, expired, malformed…),
+    /// or `None` if it verified or there was none. Django swallows this;
+    /// here the session still behaves as Django's (empty, modified on first
+    /// access) and the reason stays available for logging and metrics.
+    ///
+    /// ```
+    /// use signed_session::session::{SessionCodec, SessionConfig};
+    /// use signed_session::{DecodeErrorKind, Keyring, Secret};
+    ///
+    /// let codec = SessionCodec::new(&Keyring::new(Secret::new("k")?), SessionConfig::new());
+    /// let session = codec.load_at(Some("eyJhIjoxfQ:1r31eq:forged-signature"), 1_700_000_000.0);
+    /// assert_eq!(session.load_error().map(|e| e.kind()), Some(DecodeErrorKind::BadSignature));
+    /// assert!(session.get("a").is_none());
+    /// assert!(session.modified()); // a signed `{}` replaces the bad cookie
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn load_error(&self) -> Option<&DecodeError> {
+        self.load_error.as_ref()
+    }
+
+    /// Which key of the keyring verified the incoming cookie: `Some(0)` for
+    /// the current key, `Some(n)` for the n-th fallback (time to re-sign
+    /// with [`mark_modified`](Self::mark_modified)), `None` without a
+    /// verified cookie.
+    pub fn key_index(&self) -> Option<usize> {
+        self.key_index
+    }
+
+    /// The timestamp (Unix seconds) of the incoming cookie, if it verified.
+    pub fn signed_at(&self) -> Option<i64> {
+        self.signed_at
+    }
 
     /// Django's `session.accessed`: whether the data has been read or
     /// written. The middleware adds `Vary: Cookie` when it is set.
