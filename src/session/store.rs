@@ -37,7 +37,7 @@ const MIN_KEY_CHARS: usize = 8;
 /// * Changing a nested value in place through [`get_mut`](Self::get_mut) is
 ///   not detected, as in Django: call [`mark_modified`](Self::mark_modified).
 ///
-/// A session whose cookie failed to load (see `SessionCodec::load_at`)
+/// A session whose cookie failed to load (see [`SessionCodec::load_at`](super::SessionCodec::load_at))
 /// starts out empty and becomes modified on its first access, exactly when
 /// Django's lazy `load()` would call `create()`.
 ///
