@@ -6,6 +6,9 @@ pub mod clock;
 pub mod dangerous;
 pub mod encoding;
 pub mod error;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod http;
 pub mod session;
 pub mod signing;
 pub mod value;

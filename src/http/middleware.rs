@@ -1,0 +1,391 @@
+//! [`SessionMiddleware`]: Django's `SessionMiddleware` on the `http`
+//! crate's types, without any framework.
+
+use ::http::header::{CONTENT_LENGTH, SET_COOKIE, VARY};
+use ::http::{HeaderMap, HeaderValue, Response, StatusCode};
+
+use super::config::{CookieConfig, OversizePolicy};
+use super::cookies::{
+    Lifetime, deletion_cookie_value, http_date, request_cookie, set_cookie_value,
+};
+use super::error::{ConfigError, CookieTooLarge, SaveError};
+use super::vary::{patch_cache_control_private, patch_vary};
+use crate::error::EncodeError;
+use crate::session::{Session, SessionCodec};
+use crate::signing::Keyring;
+
+/// The session of one request, and whether the request carried the
+/// session cookie at all (which decides whether an emptied session
+/// deletes it).
+#[derive(Debug)]
+pub struct LoadedSession {
+    /// The session, loaded leniently: a refused cookie gives an empty
+    /// session (see [`Session::load_error`]).
+    pub session: Session,
+    /// Whether the cookie name was present in the request, even with an
+    /// empty or unusable value (Django's `name in request.COOKIES`).
+    pub had_cookie: bool,
+}
+
+/// What [`SessionMiddleware::finish_at`] did to the response headers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// No `Set-Cookie`: the session was not modified (or is empty and came
+    /// without a cookie).
+    Unchanged,
+    /// The session was signed and sent; `size` is the length of the
+    /// `Set-Cookie` header value in bytes.
+    Set {
+        /// Bytes of the `Set-Cookie` value, within the budget.
+        size: usize,
+    },
+    /// The session is empty but the request had a cookie: a deletion
+    /// cookie was sent.
+    Deleted,
+    /// The session needed saving but the response is a 5xx: like Django,
+    /// nothing was saved or sent.
+    SkippedServerError,
+}
+
+/// Django's `SessionMiddleware` for the `http` crate's request and response
+/// types, with the framework left out: [`load_at`](Self::load_at) before the
+/// handler, [`finish_at`](Self::finish_at) (or
+/// [`process_response_at`](Self::process_response_at)) after it.
+///
+/// The response headers are Django's, byte for byte (spec §6):
+///
+/// * **delete**: the request had the cookie and the session is now
+///   [empty](Session::is_empty) (after [`flush`](Session::flush), or when
+///   the incoming value was under 8 characters): a deletion cookie and
+///   `Vary: Cookie`, whatever the status;
+/// * **set**: the session was modified (or
+///   [`save_every_request`](CookieConfig::with_save_every_request) is on)
+///   and is not empty, and the status is below 500: the session is re-signed
+///   at the response time, with `Max-Age`/`expires` from its expiry (none for
+///   a browser-session cookie, negative for a date in the past), and
+///   `Vary: Cookie`;
+/// * otherwise `Vary: Cookie` if the session was read at all.
+///
+/// Past Django, a cookie whose `Set-Cookie` value would exceed the
+/// [size budget](CookieConfig::with_size_budget) (4096 bytes by default) is
+/// never sent, since the browser would drop it and the user would silently
+/// lose the session: [`finish_at`](Self::finish_at) returns
+/// [`SaveError::TooLarge`] instead and [`process_response_at`](Self::process_response_at)
+/// applies the [`OversizePolicy`].
+///
+/// It is built once (the HMAC keys are derived here) and shared; every
+/// method takes `&self`.
+///
+/// ```
+/// use http::{HeaderMap, HeaderValue, StatusCode, header::{COOKIE, SET_COOKIE, VARY}};
+/// use signed_session::http::{CookieConfig, Outcome, SessionMiddleware};
+/// use signed_session::{Keyring, Secret};
+///
+/// let middleware = SessionMiddleware::new(&Keyring::new(Secret::new("s3cr3t")?), CookieConfig::new())?;
+/// let now = 1_700_001_000.0;
+///
+/// // A first request, without a cookie: the handler stores something.
+/// let mut loaded = middleware.load_at(&HeaderMap::new(), now);
+/// loaded.session.insert("a", 1);
+/// let mut response_headers = HeaderMap::new();
+/// let outcome = middleware.finish_at(&mut loaded.session, loaded.had_cookie, StatusCode::OK, &mut response_headers, now)?;
+/// assert!(matches!(outcome, Outcome::Set { .. }));
+/// let set_cookie = response_headers[SET_COOKIE].to_str()?;
+/// assert!(set_cookie.starts_with("sessionid=eyJhIjoxfQ:1r31uy:"));
+/// assert!(set_cookie.ends_with("; expires=Tue, 28 Nov 2023 22:30:00 GMT; HttpOnly; Max-Age=1209600; Path=/; SameSite=Lax"));
+/// assert_eq!(response_headers[VARY], "Cookie");
+///
+/// // The next request brings the cookie back.
+/// let token = loaded.session.session_key().unwrap_or_default();
+/// let mut request_headers = HeaderMap::new();
+/// request_headers.insert(COOKIE, HeaderValue::from_str(&format!("sessionid={token}"))?);
+/// let loaded = middleware.load_at(&request_headers, now + 5.0);
+/// assert_eq!(loaded.session.get("a").and_then(|v| v.as_i64()), Some(1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionMiddleware {
+    codec: SessionCodec,
+    config: CookieConfig,
+}
+
+impl SessionMiddleware {
+    /// A middleware signing with `keyring`'s current key (and accepting its
+    /// fallbacks) with the settings of `config`.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] when the cookie name, domain or path cannot be
+    /// written into a header (see [`CookieConfig::validate`]).
+    pub fn new(keyring: &Keyring, config: CookieConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let codec = SessionCodec::new(keyring, config.session_config().clone());
+        Ok(Self { codec, config })
+    }
+
+    /// The cookie settings.
+    pub fn config(&self) -> &CookieConfig {
+        &self.config
+    }
+
+    /// The session codec (to sign or verify a cookie value directly).
+    pub fn codec(&self) -> &SessionCodec {
+        &self.codec
+    }
+
+    /// Django's `process_request`: the session of a request with these
+    /// headers, at Unix time `now`. Never fails: a missing, tampered,
+    /// expired or malformed cookie gives an empty session, as in Django.
+    pub fn load_at(&self, headers: &HeaderMap, now: f64) -> LoadedSession {
+        let cookie = request_cookie(headers, self.config.name());
+        let session = self.codec.load_at(cookie.as_deref(), now);
+        LoadedSession {
+            session,
+            had_cookie: cookie.is_some(),
+        }
+    }
+
+    /// [`load_at`](Self::load_at) at the system clock's time.
+    pub fn load(&self, headers: &HeaderMap) -> LoadedSession {
+        self.load_at(headers, crate::clock::now())
+    }
+
+    /// Django's `process_response` at Unix time `now`, on the response's
+    /// status and headers: adds the `Set-Cookie` (or deletion cookie),
+    /// `Vary: Cookie` and, if configured, `Cache-Control: private`. Existing
+    /// headers are kept (`Set-Cookie` is appended, `Vary` merged).
+    ///
+    /// # Errors
+    /// When the session needed saving but cannot be sent: a
+    /// [`SaveError::TooLarge`] when its `Set-Cookie` would exceed the size
+    /// budget, a [`SaveError::Encode`] when the data has no JSON form. No
+    /// `Set-Cookie` is added then (`Vary: Cookie` still is); the caller
+    /// decides what to do (see [`process_response_at`](Self::process_response_at)).
+    pub fn finish_at(
+        &self,
+        session: &mut Session,
+        had_cookie: bool,
+        status: StatusCode,
+        headers: &mut HeaderMap,
+        now: f64,
+    ) -> Result<Outcome, SaveError> {
+        // Read before anything below touches the session, as Django does.
+        let accessed = session.accessed();
+        let empty = session.is_empty();
+        let mut vary = accessed;
+        let mut result = Ok(Outcome::Unchanged);
+
+        if had_cookie && empty {
+            append_set_cookie(headers, &deletion_cookie_value(&self.config));
+            vary = true;
+            result = Ok(Outcome::Deleted);
+        } else if (session.modified() || self.config.save_every_request()) && !empty {
+            if status.is_server_error() {
+                result = Ok(Outcome::SkippedServerError);
+            } else {
+                // Like Django, the session counts as set (and varies on the
+                // cookie) even when we then refuse to send it.
+                vary = true;
+                result = self.set_cookie(session, headers, now);
+            }
+        }
+
+        if vary {
+            patch_vary(headers, "Cookie");
+        }
+        if self.config.cache_control_private()
+            && matches!(result, Ok(Outcome::Set { .. } | Outcome::Deleted))
+        {
+            patch_cache_control_private(headers);
+        }
+        result
+    }
+
+    /// [`finish_at`](Self::finish_at) at the system clock's time.
+    ///
+    /// # Errors
+    /// As [`finish_at`](Self::finish_at).
+    pub fn finish(
+        &self,
+        session: &mut Session,
+        had_cookie: bool,
+        status: StatusCode,
+        headers: &mut HeaderMap,
+    ) -> Result<Outcome, SaveError> {
+        self.finish_at(session, had_cookie, status, headers, crate::clock::now())
+    }
+
+    /// [`finish_at`](Self::finish_at) on a whole response, with the
+    /// [`OversizePolicy`] applied when the session cannot be sent:
+    ///
+    /// * [`OversizePolicy::Fail`]: the response is replaced with an empty
+    ///   `500 Internal Server Error` (with `Vary: Cookie`);
+    /// * [`OversizePolicy::KeepPrevious`]: the response is kept, without a
+    ///   session cookie, so the browser keeps the one it has.
+    ///
+    /// Either way the [`SaveError`] is stored in the response's extensions
+    /// (for the application's own middleware) and returned.
+    ///
+    /// # Errors
+    /// The [`SaveError`] of [`finish_at`](Self::finish_at), after the policy
+    /// was applied.
+    pub fn process_response_at<B: Default>(
+        &self,
+        session: &mut Session,
+        had_cookie: bool,
+        response: &mut Response<B>,
+        now: f64,
+    ) -> Result<Outcome, SaveError> {
+        let status = response.status();
+        let result = self.finish_at(session, had_cookie, status, response.headers_mut(), now);
+        if let Err(error) = &result {
+            if self.config.oversize_policy() == OversizePolicy::Fail {
+                *response = failure_response();
+            }
+            response.extensions_mut().insert(error.clone());
+        }
+        result
+    }
+
+    /// [`process_response_at`](Self::process_response_at) at the system
+    /// clock's time.
+    ///
+    /// # Errors
+    /// As [`process_response_at`](Self::process_response_at).
+    pub fn process_response<B: Default>(
+        &self,
+        session: &mut Session,
+        had_cookie: bool,
+        response: &mut Response<B>,
+    ) -> Result<Outcome, SaveError> {
+        self.process_response_at(session, had_cookie, response, crate::clock::now())
+    }
+
+    /// The `Set-Cookie` value that saving `session` at `now` would send,
+    /// whether or not it is modified, without changing it. Use it to show
+    /// or check the cookie size before answering.
+    ///
+    /// # Errors
+    /// As [`finish_at`](Self::finish_at): [`SaveError::TooLarge`] when it
+    /// is over the budget, [`SaveError::Encode`] when the data has no JSON
+    /// form.
+    ///
+    /// ```
+    /// use signed_session::http::{CookieConfig, SaveErrorKind, SessionMiddleware};
+    /// use signed_session::{Keyring, Secret, session::Session};
+    ///
+    /// let middleware = SessionMiddleware::new(&Keyring::new(Secret::new("s3cr3t")?), CookieConfig::new())?;
+    /// let mut session = Session::new();
+    /// session.insert("note", "short");
+    /// let header = middleware.preview_at(&session, 1_700_000_000.0)?;
+    /// assert!(header.len() < 4096);
+    ///
+    /// // Random letters barely compress: 6000 of them cannot fit.
+    /// let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    /// let noise: String = (0..6000)
+    ///     .map(|_| {
+    ///         x ^= x << 13;
+    ///         x ^= x >> 7;
+    ///         x ^= x << 17;
+    ///         char::from(b'a' + (x % 26) as u8)
+    ///     })
+    ///     .collect();
+    /// session.insert("note", noise);
+    /// let err = middleware.preview_at(&session, 1_700_000_000.0).unwrap_err();
+    /// assert_eq!(err.kind(), SaveErrorKind::TooLarge);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn preview_at(&self, session: &Session, now: f64) -> Result<String, SaveError> {
+        let mut copy = session.clone();
+        let lifetime = self.lifetime(&copy, now);
+        let token = self.sign(&mut copy, now)?;
+        let header = set_cookie_value(&self.config, &token, lifetime.as_ref());
+        self.check_budget(&header)?;
+        Ok(header)
+    }
+
+    /// Signs the session and appends its `Set-Cookie`, within the budget.
+    fn set_cookie(
+        &self,
+        session: &mut Session,
+        headers: &mut HeaderMap,
+        now: f64,
+    ) -> Result<Outcome, SaveError> {
+        // Django computes Max-Age before `save()`, both at the same time.
+        let lifetime = self.lifetime(session, now);
+        let token = self.sign(session, now)?;
+        let header = set_cookie_value(&self.config, &token, lifetime.as_ref());
+        self.check_budget(&header)?;
+        append_set_cookie(headers, &header);
+        Ok(Outcome::Set { size: header.len() })
+    }
+
+    /// `Max-Age` and `expires`, or `None` for a browser-session cookie.
+    fn lifetime(&self, session: &Session, now: f64) -> Option<Lifetime> {
+        if session.get_expire_at_browser_close() {
+            return None;
+        }
+        let max_age = session.get_expiry_age_at(now);
+        // Django: http_date(time.time() + max_age), truncated to seconds.
+        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+        let expires = (now + max_age as f64).floor() as i64;
+        Some(Lifetime {
+            max_age,
+            expires: http_date(expires),
+        })
+    }
+
+    /// Django's `session.save()`, with the codec's refusal of an over-long
+    /// token reported as the cookie being too large.
+    fn sign(&self, session: &mut Session, now: f64) -> Result<String, SaveError> {
+        self.codec.save_at(session, now).map_err(|e| match e {
+            EncodeError::TooLong { len, .. } => {
+                // The header would have at least the name, `=` and the token.
+                let size = self
+                    .config
+                    .name()
+                    .len()
+                    .saturating_add(1)
+                    .saturating_add(len);
+                SaveError::TooLarge(CookieTooLarge::new(
+                    self.config.name(),
+                    size,
+                    self.config.size_budget(),
+                ))
+            }
+            other => SaveError::Encode(other),
+        })
+    }
+
+    fn check_budget(&self, header: &str) -> Result<(), CookieTooLarge> {
+        let budget = self.config.size_budget();
+        if header.len() > budget {
+            Err(CookieTooLarge::new(
+                self.config.name(),
+                header.len(),
+                budget,
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Appends a `Set-Cookie` line. The value is made of a validated name and
+/// attributes and a base64url token, so it is always a valid header value;
+/// should it ever not be, nothing is sent rather than a broken header.
+fn append_set_cookie(headers: &mut HeaderMap, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.append(SET_COOKIE, value);
+    }
+}
+
+/// The empty 500 of [`OversizePolicy::Fail`].
+fn failure_response<B: Default>() -> Response<B> {
+    let mut response = Response::new(B::default());
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    let headers = response.headers_mut();
+    headers.insert(VARY, HeaderValue::from_static("Cookie"));
+    headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+    response
+}

@@ -1,0 +1,60 @@
+//! HTTP glue (feature `http`): Django's `SessionMiddleware` on the `http`
+//! crate's types, and (feature `axum`) a tower layer with an axum
+//! extractor.
+//!
+//! - [`SessionMiddleware`]: framework-free. [`load_at`](SessionMiddleware::load_at)
+//!   reads the session cookie from a request's `Cookie` headers;
+//!   [`finish_at`](SessionMiddleware::finish_at) writes `Set-Cookie`,
+//!   `Vary` and (optionally) `Cache-Control` exactly as Django's
+//!   `process_response` does.
+//! - [`CookieConfig`]: Django's `SESSION_COOKIE_*` settings with Django's
+//!   defaults, the size budget and its [`OversizePolicy`].
+//! - `SessionLayer` and `SessionHandle` (feature `axum`): the tower layer
+//!   and the extractor handlers take.
+//!
+//! # The 4096-byte budget
+//!
+//! Browsers keep a cookie only if its `Set-Cookie` line fits in about 4096
+//! bytes; a larger one is dropped without an error, and the user silently
+//! keeps the previous session (or none). Django does not check this. Here
+//! the whole `Set-Cookie` value (name, value and attributes) is measured
+//! before it is sent, and when it exceeds [`CookieConfig::size_budget`]
+//! (4096 by default) it is **not** sent:
+//!
+//! - [`SessionMiddleware::finish_at`] returns a [`SaveError::TooLarge`]
+//!   carrying a [`CookieTooLarge`] (the size and the budget);
+//! - [`SessionMiddleware::process_response_at`] and the tower layer then
+//!   apply the [`OversizePolicy`] chosen in the configuration:
+//!   [`Fail`](OversizePolicy::Fail) (the default) replaces the response with
+//!   an empty 500, [`KeepPrevious`](OversizePolicy::KeepPrevious) sends the
+//!   response without the cookie, so the browser keeps the one it has;
+//! - the error is put in the response's extensions, and the tower layer
+//!   logs it with `tracing::error!`;
+//! - a handler can check beforehand with
+//!   [`SessionMiddleware::preview_at`] (or `SessionHandle::check_size`)
+//!   and store less.
+//!
+//! Session data is compressed when that helps, but the cookie still holds
+//! all of it: keep sessions small (identifiers, not documents).
+//!
+//! # Caches
+//!
+//! Like Django, every response that reads the session, or sets or deletes
+//! its cookie, gets `Vary: Cookie`. Behind a shared cache (a CDN, a reverse
+//! proxy) also turn on [`CookieConfig::with_cache_control_private`], so
+//! that a response carrying one user's `Set-Cookie` is never stored and
+//! served to another. It is off by default to keep Django's exact headers.
+
+mod config;
+mod cookies;
+mod error;
+mod middleware;
+mod vary;
+
+pub use config::{
+    CookieConfig, DEFAULT_COOKIE_NAME, DEFAULT_SIZE_BUDGET, OversizePolicy, SameSite,
+};
+pub use cookies::{http_date, request_cookie};
+pub use error::{ConfigError, CookieTooLarge, SaveError, SaveErrorKind};
+pub use middleware::{LoadedSession, Outcome, SessionMiddleware};
+pub use vary::{patch_cache_control_private, patch_vary};

@@ -1,0 +1,329 @@
+//! Replays every `middleware` golden vector (Django 6.1.3's
+//! `SessionMiddleware` around a view) through the framework-free
+//! [`SessionMiddleware`]: the same `Set-Cookie` (signed by us at the
+//! vector's time) and the same `Vary`. Every failure names its vector id.
+#![cfg(feature = "http")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use http::header::{COOKIE, SET_COOKIE, VARY};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use signed_session::Value;
+use signed_session::http::{CookieConfig, Outcome, SameSite, SessionMiddleware};
+use signed_session::session::{Expiry, Session, SessionConfig};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A `Set-Cookie` line split into name, value and attributes (names
+/// lower-cased, flags as `""`), so that order and case do not matter.
+#[derive(Debug, PartialEq)]
+struct ParsedCookie {
+    name: String,
+    value: String,
+    attributes: BTreeMap<String, String>,
+}
+
+/// The test's own reading of a `Set-Cookie` line. It keeps `Max-Age`
+/// exactly as written (the `cookie` crate turns negative ages into 0, and
+/// `-1800` is what Django sends) and unquotes the value as Python does for
+/// the empty `""`.
+fn parse_set_cookie(line: &str) -> ParsedCookie {
+    let mut parts = line.split(';').map(str::trim);
+    let (name, value) = parts.next().unwrap().split_once('=').unwrap();
+    let value = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value);
+    let attributes = parts
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (k.trim().to_ascii_lowercase(), v.trim().to_owned()),
+            None => (p.to_ascii_lowercase(), String::new()),
+        })
+        .collect();
+    ParsedCookie {
+        name: name.to_owned(),
+        value: value.to_owned(),
+        attributes,
+    }
+}
+
+/// The vector's `expected.cookie.attributes` in the same shape.
+fn expected_attributes(attrs: &Value) -> BTreeMap<String, String> {
+    attrs
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::Bool(true) => String::new(),
+                Value::String(s) => s.clone(),
+                other => other.as_i64().map(|n| n.to_string()).unwrap(),
+            };
+            (k.to_ascii_lowercase(), text)
+        })
+        .collect()
+}
+
+/// The settings of a vector as our configuration.
+fn config(id: &str, settings: &Value) -> CookieConfig {
+    let s = |name: &str| {
+        settings
+            .as_object()
+            .unwrap()
+            .get(name)
+            .unwrap_or_else(|| panic!("{id}: no setting {name}"))
+    };
+    let same_site = s("SESSION_COOKIE_SAMESITE")
+        .as_str()
+        .map(|v| v.parse::<SameSite>().unwrap());
+    CookieConfig::new()
+        // Django's exact behaviour: a session's own expiry is not enforced
+        // on load (so a cookie with a past `_session_expiry` still decodes).
+        .with_session_config(
+            SessionConfig::new()
+                .with_use_tz(s("USE_TZ").as_bool().unwrap())
+                .with_enforce_expiry(false),
+        )
+        .with_name(s("SESSION_COOKIE_NAME").as_str().unwrap())
+        .with_age(s("SESSION_COOKIE_AGE").as_i64().unwrap())
+        .with_domain(s("SESSION_COOKIE_DOMAIN").as_str().map(str::to_owned))
+        .with_path(s("SESSION_COOKIE_PATH").as_str().map(str::to_owned))
+        .with_secure(s("SESSION_COOKIE_SECURE").as_bool().unwrap())
+        .with_http_only(s("SESSION_COOKIE_HTTPONLY").as_bool().unwrap())
+        .with_same_site(same_site)
+        .with_save_every_request(s("SESSION_SAVE_EVERY_REQUEST").as_bool().unwrap())
+        .with_expire_at_browser_close(s("SESSION_EXPIRE_AT_BROWSER_CLOSE").as_bool().unwrap())
+}
+
+/// Runs one view op the way the vector generator ran it on
+/// `request.session`, returning what it returned (for `view_results`).
+fn run_op(id: &str, session: &mut Session, op: &[Value], now: f64) -> Option<Value> {
+    let name = op[0].as_str().unwrap();
+    let arg = |i: usize| {
+        op.get(i)
+            .unwrap_or_else(|| panic!("{id}: {name} needs {i} args"))
+    };
+    match name {
+        "set" => {
+            session.insert(arg(1).as_str().unwrap(), arg(2).clone());
+            None
+        }
+        "get" => Some(
+            session
+                .get(arg(1).as_str().unwrap())
+                .cloned()
+                .unwrap_or(Value::Null),
+        ),
+        "flush" => {
+            session.flush();
+            None
+        }
+        "clear" => {
+            session.clear();
+            None
+        }
+        "set_expiry" => {
+            let expiry = match arg(1) {
+                Value::Null => Expiry::Default,
+                v => Expiry::Seconds(v.as_i64().unwrap()),
+            };
+            session.set_expiry_at(expiry, now);
+            None
+        }
+        "set_expiry_datetime" => {
+            let at = OffsetDateTime::parse(arg(1).as_str().unwrap(), &Rfc3339).unwrap();
+            session.set_expiry_at(Expiry::At(at), now);
+            None
+        }
+        other => panic!("{id}: view op {other} is not implemented by this test"),
+    }
+}
+
+#[test]
+fn middleware_vectors() {
+    let all = vectors();
+    let cases = section(&all, "middleware");
+    assert!(cases.len() >= 24, "expected the full middleware section");
+    let mut set_count = 0;
+    for case in &cases {
+        let id = id(case);
+        let settings = field(case, "settings");
+        let secret = settings.as_object().unwrap()["SECRET_KEY"]
+            .as_str()
+            .unwrap();
+        let fallbacks: Vec<&str> = settings.as_object().unwrap()["SECRET_KEY_FALLBACKS"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let config = config(&id, settings);
+        let cookie_name = config.name().to_owned();
+        let middleware = SessionMiddleware::new(&keyring(secret, &fallbacks), config)
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        let now = field(case, "now").as_f64().unwrap();
+
+        // The request.
+        let mut request = HeaderMap::new();
+        if let Some(value) = field(case, "request_cookie").as_str() {
+            let line = format!("other=1; {cookie_name}={value}");
+            request.insert(COOKIE, HeaderValue::from_str(&line).unwrap());
+        }
+        let mut loaded = middleware.load_at(&request, now);
+
+        // The view.
+        let mut results = Vec::new();
+        for op in field(case, "view_ops").as_array().unwrap() {
+            let op = op.as_array().unwrap();
+            if let Some(result) = run_op(&id, &mut loaded.session, op, now) {
+                results.push(result);
+            }
+        }
+        let expected_results: Vec<Value> = field(case, "view_results")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_object().unwrap()["result"].clone())
+            .collect();
+        assert_eq!(results, expected_results, "{id}: view results");
+
+        // The response.
+        let status = StatusCode::from_u16(
+            u16::try_from(field(case, "response_status").as_i64().unwrap()).unwrap(),
+        )
+        .unwrap();
+        let mut response = HeaderMap::new();
+        if let Some(vary) = field(case, "preexisting_vary").as_str() {
+            response.insert(VARY, HeaderValue::from_str(vary).unwrap());
+        }
+        let outcome = middleware
+            .finish_at(
+                &mut loaded.session,
+                loaded.had_cookie,
+                status,
+                &mut response,
+                now,
+            )
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+
+        let expected = field(case, "expected");
+        let ours: Vec<&str> = response
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        match expected.as_object().unwrap()["cookie"].as_object() {
+            None => {
+                assert!(ours.is_empty(), "{id}: unexpected Set-Cookie {ours:?}");
+                assert!(
+                    matches!(outcome, Outcome::Unchanged | Outcome::SkippedServerError),
+                    "{id}: {outcome:?}"
+                );
+            }
+            Some(want) => {
+                assert_eq!(ours.len(), 1, "{id}: one Set-Cookie expected, got {ours:?}");
+                let line = ours[0];
+                let got = parse_set_cookie(line);
+                let want_line = want["set_cookie_header"].as_str().unwrap();
+                let want_value = want["value"].as_str().unwrap();
+                assert_eq!(got.name, cookie_name, "{id}: cookie name");
+                assert_eq!(
+                    got.attributes,
+                    expected_attributes(&want["attributes"]),
+                    "{id}: attributes of {line}"
+                );
+                assert_eq!(
+                    got.attributes,
+                    parse_set_cookie(want_line).attributes,
+                    "{id}: attributes against Django's header text"
+                );
+                if want_value.is_empty() {
+                    assert_eq!(outcome, Outcome::Deleted, "{id}");
+                    assert_eq!(got.value, "", "{id}: deletion value");
+                } else {
+                    assert_eq!(outcome, Outcome::Set { size: line.len() }, "{id}");
+                    set_count += 1;
+                    // Our own signature must verify, and hold Django's data.
+                    let back = middleware
+                        .codec()
+                        .try_load_at(Some(&got.value), now)
+                        .unwrap_or_else(|e| panic!("{id}: our cookie does not load: {e}"));
+                    assert_eq!(
+                        Value::Object(back.as_map().clone()),
+                        want["decoded"],
+                        "{id}: decoded data"
+                    );
+                    if !want_value.starts_with('.') {
+                        // Uncompressed: the token is deterministic.
+                        assert_eq!(got.value, want_value, "{id}: token");
+                    }
+                }
+                if !want_value.starts_with('.') {
+                    // Same token, same attribute order: Django's exact bytes.
+                    assert_eq!(line, want_line, "{id}: header text");
+                }
+            }
+        }
+
+        let vary: Vec<&str> = response
+            .get_all(VARY)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        let want_vary = expected.as_object().unwrap()["vary"].as_str();
+        match want_vary {
+            None => assert!(vary.is_empty(), "{id}: unexpected Vary {vary:?}"),
+            Some(want) => assert_eq!(vary, [want], "{id}: Vary"),
+        }
+    }
+    assert!(set_count >= 10, "most vectors set a cookie ({set_count})");
+}
+
+/// The same scenarios as the vectors, with a cookie signed by a fallback
+/// key: it loads (fallbacks are accepted) and, once modified, is re-signed
+/// with the current key.
+#[test]
+fn fallback_key_cookie_is_resigned_with_the_current_key() {
+    let now = 1_700_001_000.0;
+    let old = SessionMiddleware::new(&keyring("old-secret", &[]), CookieConfig::new()).unwrap();
+    let new = SessionMiddleware::new(&keyring("new-secret", &["old-secret"]), CookieConfig::new())
+        .unwrap();
+    let mut s = Session::new();
+    s.insert("a", 1);
+    let token = old.codec().save_at(&mut s, now - 10.0).unwrap();
+
+    let mut request = HeaderMap::new();
+    request.insert(
+        COOKIE,
+        HeaderValue::from_str(&format!("sessionid={token}")).unwrap(),
+    );
+    let mut loaded = new.load_at(&request, now);
+    assert_eq!(loaded.session.key_index(), Some(1));
+    loaded.session.insert("b", 2);
+    let mut response = HeaderMap::new();
+    new.finish_at(
+        &mut loaded.session,
+        true,
+        StatusCode::OK,
+        &mut response,
+        now,
+    )
+    .unwrap();
+    let line = response[SET_COOKIE].to_str().unwrap();
+    let value = parse_set_cookie(line).value;
+    let only_new =
+        SessionMiddleware::new(&keyring("new-secret", &[]), CookieConfig::new()).unwrap();
+    let back = only_new.codec().try_load_at(Some(&value), now).unwrap();
+    assert_eq!(back.key_index(), Some(0));
+    assert_eq!(back.len(), 2);
+}
