@@ -19,7 +19,7 @@ Time is frozen per request by replacing ``time.time`` and
 request. Settings are applied per request with ``override_settings``.
 
 Ops (see the handlers below for the exact arguments):
-  hello, echo, dumps, loads, signer_sign, signer_unsign, session, middleware
+  echo, dumps, loads, signer_sign, signer_unsign, session, sessions, middleware
 """
 
 import copy
@@ -246,15 +246,22 @@ def op_signer_unsign(args):
 def run_ops(s, ops):
     """Runs an op list on a session; one result per op.
 
-    Each result is {"r": value} (null for mutators) or {"raises": "KeyError"}.
+    Each result is {"r": value} (null for mutators) or {"raises": "<exception
+    class>"}, usually KeyError; other exceptions are reported the same way
+    so that one odd op does not sink a whole batch.
     """
     results = []
     for op in ops:
         name, a = op[0], op[1:]
         try:
             r = run_one(s, name, a)
-        except KeyError:
-            results.append({"raises": "KeyError"})
+        except ValueError as exc:
+            if str(exc).startswith("unknown session op"):
+                raise
+            results.append({"raises": type(exc).__name__})
+            continue
+        except Exception as exc:  # noqa: BLE001 - KeyError, and any crash of Django's own
+            results.append({"raises": type(exc).__name__})
             continue
         results.append({"r": jsonable(r)})
     return results
@@ -349,6 +356,11 @@ def op_session(args):
     return {"results": results, "state": state}
 
 
+def op_sessions(args):
+    """op_session for a batch: args {cases: [session args...]} -> [answers]."""
+    return [op_session(c) for c in args["cases"]]
+
+
 # ---------------------------------------------------------------------------
 # SessionMiddleware
 # ---------------------------------------------------------------------------
@@ -413,6 +425,7 @@ OPS = {
     "signer_sign": op_signer_sign,
     "signer_unsign": op_signer_unsign,
     "session": op_session,
+    "sessions": op_sessions,
     "middleware": op_middleware,
 }
 

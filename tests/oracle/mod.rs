@@ -28,6 +28,7 @@ use std::time::Duration;
 use signed_session::encoding::json;
 use signed_session::{Map, Value};
 
+pub mod ops;
 pub mod payload;
 
 /// The Django version `.ci/setup-django.sh` installs.
