@@ -10,7 +10,8 @@
 //! - [`CookieConfig`]: Django's `SESSION_COOKIE_*` settings with Django's
 //!   defaults, the size budget and its [`OversizePolicy`].
 //! - `SessionLayer` and `SessionHandle` (feature `axum`): the tower layer
-//!   and the extractor handlers take.
+//!   and the extractor handlers take. Each `SessionHandle` method locks the
+//!   session only for the call, so no lock is held across an `.await`.
 //!
 //! # The 4096-byte budget
 //!
@@ -48,6 +49,10 @@
 mod config;
 mod cookies;
 mod error;
+#[cfg(feature = "axum")]
+mod handle;
+#[cfg(feature = "axum")]
+mod layer;
 mod middleware;
 mod vary;
 
@@ -56,5 +61,11 @@ pub use config::{
 };
 pub use cookies::{http_date, request_cookie};
 pub use error::{ConfigError, CookieTooLarge, SaveError, SaveErrorKind};
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use handle::{MissingSessionLayer, SessionHandle};
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use layer::{ResponseFuture, SessionLayer, SessionService};
 pub use middleware::{LoadedSession, Outcome, SessionMiddleware};
 pub use vary::{patch_cache_control_private, patch_vary};

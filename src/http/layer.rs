@@ -1,0 +1,183 @@
+//! [`SessionLayer`]: the tower middleware around [`SessionMiddleware`].
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, ready};
+use std::sync::Arc;
+
+use ::http::{Request, Response};
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::config::CookieConfig;
+use super::error::{ConfigError, SaveError};
+use super::handle::SessionHandle;
+use super::middleware::SessionMiddleware;
+use crate::signing::Keyring;
+
+/// A tower [`Layer`] giving every request a session: it loads the session
+/// from the request's cookie, hands it to the handler as a
+/// [`SessionHandle`] (in the request extensions, and as an axum extractor),
+/// and writes `Set-Cookie` and `Vary` on the response exactly as Django's
+/// `SessionMiddleware` does (see [`SessionMiddleware`]).
+///
+/// The HMAC keys are derived once, when the layer is built; clones share
+/// them. When the session cannot be sent (over the size budget, see
+/// [`CookieConfig::with_size_budget`]) the error is logged with
+/// `tracing::error!`, stored in the response's extensions as a
+/// [`SaveError`], and the [`OversizePolicy`](super::OversizePolicy) decides
+/// the response.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use signed_session::http::{CookieConfig, SessionHandle, SessionLayer};
+/// use signed_session::{Keyring, Secret};
+///
+/// async fn counter(session: SessionHandle) -> String {
+///     let n = session.get_as::<u64>("n").ok().flatten().unwrap_or(0) + 1;
+///     session.insert("n", n);
+///     n.to_string()
+/// }
+///
+/// let keys = Keyring::new(Secret::new("a long random secret")?);
+/// let layer = SessionLayer::new(&keys, CookieConfig::new().with_secure(true).with_age(3600))?;
+/// let app: Router = Router::new().route("/", get(counter)).layer(layer);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SessionLayer {
+    middleware: Arc<SessionMiddleware>,
+}
+
+impl SessionLayer {
+    /// A layer signing with `keyring` (its first key signs, all verify) and
+    /// the cookie settings of `config`.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] when the cookie name, domain or path cannot be
+    /// written into a header.
+    pub fn new(keyring: &Keyring, config: CookieConfig) -> Result<Self, ConfigError> {
+        Ok(Self::from_middleware(SessionMiddleware::new(
+            keyring, config,
+        )?))
+    }
+
+    /// A layer around a middleware built beforehand.
+    pub fn from_middleware(middleware: SessionMiddleware) -> Self {
+        Self {
+            middleware: Arc::new(middleware),
+        }
+    }
+
+    /// The middleware (settings and codec) the layer uses.
+    pub fn middleware(&self) -> &SessionMiddleware {
+        &self.middleware
+    }
+}
+
+impl<S> Layer<S> for SessionLayer {
+    type Service = SessionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SessionService {
+            inner,
+            middleware: Arc::clone(&self.middleware),
+        }
+    }
+}
+
+/// The [`Service`] made by [`SessionLayer`].
+#[derive(Clone, Debug)]
+pub struct SessionService<S> {
+    inner: S,
+    middleware: Arc<SessionMiddleware>,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let loaded = self.middleware.load(request.headers());
+        if let Some(error) = loaded.session.load_error() {
+            // Expected now and then (key rotation, expiry); Django is silent.
+            tracing::debug!(error = %error, kind = %error.kind(), "session cookie refused, starting a new session");
+        }
+        let handle = SessionHandle::new(loaded.session, Arc::clone(&self.middleware));
+        request.extensions_mut().insert(handle.clone());
+        ResponseFuture {
+            inner: self.inner.call(request),
+            pending: Some(Pending {
+                handle,
+                had_cookie: loaded.had_cookie,
+            }),
+        }
+    }
+}
+
+struct Pending {
+    handle: SessionHandle,
+    had_cookie: bool,
+}
+
+pin_project! {
+    /// The response future of [`SessionService`]: the inner service's
+    /// response, with the session cookie headers added.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        pending: Option<Pending>,
+    }
+}
+
+impl<F> core::fmt::Debug for ResponseFuture<F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    B: Default,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = ready!(this.inner.poll(cx))?;
+        if let Some(pending) = this.pending.take() {
+            // The session is locked only inside this synchronous call.
+            if let Err(error) = pending.handle.finish(pending.had_cookie, &mut response) {
+                log_save_error(&error, &pending.handle);
+            }
+        }
+        Poll::Ready(Ok(response))
+    }
+}
+
+fn log_save_error(error: &SaveError, handle: &SessionHandle) {
+    let config = handle.middleware().config();
+    match error.too_large() {
+        Some(too_large) => tracing::error!(
+            cookie = config.name(),
+            size = too_large.size(),
+            budget = too_large.budget(),
+            policy = ?config.oversize_policy(),
+            "{error}"
+        ),
+        None => {
+            tracing::error!(cookie = config.name(), policy = ?config.oversize_policy(), "{error}")
+        }
+    }
+}
