@@ -1,0 +1,189 @@
+//! The request handlers behind the ABI: JSON text in, JSON text out, all
+//! through the crate's own Python-compatible JSON reader and writer so that
+//! `1.0` stays a float and big integers survive the trip.
+
+use signed_session::Value;
+use signed_session::encoding::{json, zlib};
+use signed_session::signing::{Compression, DEFAULT_SALT, Keyring, ObjectSigner, Secret};
+use signed_session::value::Map;
+
+/// How deeply a request may nest (a payload inside a request inside a case).
+const MAX_REQUEST_DEPTH: usize = 256;
+
+/// Why a request failed: a stable `kind` for programs, a message for people.
+pub(crate) struct Failure {
+    kind: &'static str,
+    message: String,
+}
+
+impl Failure {
+    /// The request itself was unusable (not JSON, a field missing, ...).
+    pub(crate) fn request(message: impl Into<String>) -> Self {
+        Failure {
+            kind: "bad_request",
+            message: message.into(),
+        }
+    }
+}
+
+impl From<signed_session::DecodeError> for Failure {
+    fn from(e: signed_session::DecodeError) -> Self {
+        Failure {
+            kind: e.kind().as_str(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<signed_session::EncodeError> for Failure {
+    fn from(e: signed_session::EncodeError) -> Self {
+        Failure {
+            kind: "encode",
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Parses a request, runs `f` and writes `{"ok":true, ...}` with the fields
+/// `f` returned, or `{"ok":false,"kind":...,"error":...}`.
+pub(crate) fn handle(input: &[u8], f: impl FnOnce(&Value) -> Result<Map, Failure>) -> Vec<u8> {
+    let result = json::from_slice(input, MAX_REQUEST_DEPTH)
+        .map_err(|e| Failure::request(format!("the request is not JSON: {e}")))
+        .and_then(|request| f(&request));
+    let mut out = Map::new();
+    match result {
+        Ok(fields) => {
+            out.insert("ok".into(), Value::Bool(true));
+            out.extend(fields);
+        }
+        Err(failure) => {
+            out.insert("ok".into(), Value::Bool(false));
+            out.insert("kind".into(), failure.kind.into());
+            out.insert("error".into(), failure.message.into());
+        }
+    }
+    json::to_vec(&Value::Object(out))
+}
+
+/// A field of the request object, if present.
+pub(crate) fn opt<'a>(request: &'a Value, name: &str) -> Option<&'a Value> {
+    request.as_object().and_then(|m| m.get(name))
+}
+
+/// A required field.
+pub(crate) fn req<'a>(request: &'a Value, name: &str) -> Result<&'a Value, Failure> {
+    opt(request, name).ok_or_else(|| Failure::request(format!("the request has no \"{name}\"")))
+}
+
+/// A required string field.
+pub(crate) fn req_str<'a>(request: &'a Value, name: &str) -> Result<&'a str, Failure> {
+    req(request, name)?
+        .as_str()
+        .ok_or_else(|| Failure::request(format!("\"{name}\" is not a string")))
+}
+
+/// A required number field, as seconds.
+pub(crate) fn req_f64(request: &Value, name: &str) -> Result<f64, Failure> {
+    req(request, name)?
+        .as_f64()
+        .ok_or_else(|| Failure::request(format!("\"{name}\" is not a number")))
+}
+
+/// An optional number field (absent or `null` is `None`).
+pub(crate) fn opt_f64(request: &Value, name: &str) -> Result<Option<f64>, Failure> {
+    match opt(request, name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_f64()
+            .map(Some)
+            .ok_or_else(|| Failure::request(format!("\"{name}\" is not a number"))),
+    }
+}
+
+/// The keyring of a request: `secret` and the optional `fallback_keys`
+/// list, both as text (Django's `SECRET_KEY` and `SECRET_KEY_FALLBACKS`).
+pub(crate) fn keyring(request: &Value) -> Result<Keyring, Failure> {
+    let secret = |text: &str| Secret::new(text).map_err(|e| Failure::request(e.to_string()));
+    let mut ring = Keyring::new(secret(req_str(request, "secret")?)?);
+    if let Some(list) = opt(request, "fallback_keys").and_then(Value::as_array) {
+        for key in list {
+            let text = key
+                .as_str()
+                .ok_or_else(|| Failure::request("\"fallback_keys\" holds a non-string"))?;
+            ring = ring.with_fallback(secret(text)?);
+        }
+    }
+    Ok(ring)
+}
+
+/// `signing.dumps(payload, key=secret, salt=salt, compress=compress)` at
+/// time `timestamp`.
+///
+/// Request: `{"secret", "fallback_keys"?, "salt"? (default
+/// "django.core.signing"), "compress"? (default false), "payload",
+/// "timestamp"}`, the field names of the `dumps` vectors.
+/// Response: `{"ok":true, "token", "json", "zlib_len"}` where `json` is the
+/// exact JSON text that was signed and `zlib_len` the length of its zlib
+/// form (what Django's compress-or-not decision compares).
+pub(crate) fn dumps(input: &[u8]) -> Vec<u8> {
+    handle(input, |request| {
+        let ring = keyring(request)?;
+        let salt = match opt(request, "salt") {
+            Some(v) => v
+                .as_str()
+                .ok_or_else(|| Failure::request("\"salt\" is not a string"))?,
+            None => DEFAULT_SALT,
+        };
+        let compression = match opt(request, "compress") {
+            Some(Value::Bool(true)) => Compression::Django,
+            None | Some(Value::Bool(false)) => Compression::Never,
+            Some(_) => return Err(Failure::request("\"compress\" is not a boolean")),
+        };
+        let now = req_f64(request, "timestamp")?;
+        let text = json::to_vec(req(request, "payload")?);
+        let token = ObjectSigner::new(&ring, salt)
+            .with_compression(compression)
+            .dumps_json_at(&text, now)?;
+        let mut out = Map::new();
+        out.insert("token".into(), token.into());
+        // The writer emits ASCII only, so this never replaces anything.
+        out.insert(
+            "json".into(),
+            String::from_utf8_lossy(&text).into_owned().into(),
+        );
+        out.insert("zlib_len".into(), zlib::compress(&text).len().into());
+        Ok(out)
+    })
+}
+
+/// `signing.loads(token, key=secret, salt=salt, max_age=max_age,
+/// fallback_keys=...)` at time `now`.
+///
+/// Request: `{"secret", "fallback_keys"?, "salt"?, "token", "max_age"?
+/// (null: no age check), "now"}`, the field names of the `loads` vectors.
+/// Response: `{"ok":true, "value", "timestamp", "key_index",
+/// "compressed"}`, or a failure whose `kind` is
+/// [`DecodeErrorKind::as_str`](signed_session::DecodeErrorKind::as_str).
+pub(crate) fn loads(input: &[u8]) -> Vec<u8> {
+    handle(input, |request| {
+        let ring = keyring(request)?;
+        let salt = match opt(request, "salt") {
+            Some(v) => v
+                .as_str()
+                .ok_or_else(|| Failure::request("\"salt\" is not a string"))?,
+            None => DEFAULT_SALT,
+        };
+        let token = req_str(request, "token")?;
+        let loaded = ObjectSigner::new(&ring, salt).loads_value_at(
+            token,
+            opt_f64(request, "max_age")?,
+            req_f64(request, "now")?,
+        )?;
+        let mut out = Map::new();
+        out.insert("value".into(), loaded.value);
+        out.insert("timestamp".into(), loaded.timestamp.into());
+        out.insert("key_index".into(), loaded.key_index.into());
+        out.insert("compressed".into(), loaded.compressed.into());
+        Ok(out)
+    })
+}

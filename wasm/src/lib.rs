@@ -1,0 +1,27 @@
+//! The `signed-session` core (built with `default-features = false`, so
+//! without the system clock) as a WebAssembly module for
+//! `wasm32-unknown-unknown`, behind a small C ABI that any host can call
+//! without generated bindings.
+//!
+//! The host writes a JSON request into a buffer from `ss_alloc`, calls an
+//! entry point with `(ptr, len)` and gets back a `u64` packing the
+//! response's address (high 32 bits) and length (low 32 bits), which it
+//! frees with `ss_free`. Requests and responses are ASCII-only JSON, read
+//! and written by the crate's Python-compatible JSON code; non-ASCII text
+//! must be sent as `\uXXXX` escapes. Every time is passed in as Unix
+//! seconds: there is no clock inside the module.
+//!
+//! | export | request fields | response fields (besides `ok`) |
+//! |---|---|---|
+//! | `ss_dumps` | `secret`, `fallback_keys`?, `salt`?, `compress`?, `payload`, `timestamp` | `token`, `json`, `zlib_len` |
+//! | `ss_loads` | `secret`, `fallback_keys`?, `salt`?, `token`, `max_age`?, `now` | `value`, `timestamp`, `key_index`, `compressed` |
+//!
+//! A failure is `{"ok":false,"kind":...,"error":...}`, where `kind` is a
+//! decode error kind (`bad_signature`, `expired`, `malformed_json`, ...),
+//! `encode` or `bad_request`.
+//!
+//! `run-vectors.mjs` loads the module in Node.js and replays the golden
+//! Django vectors through these entry points.
+
+mod abi;
+mod api;
