@@ -1,0 +1,92 @@
+//! `Signer` and `TimestampSigner` on arbitrary strings, salts, separators,
+//! times and ages: verification never panics, a value signed with any
+//! accepted separator comes back unchanged, and nothing else verifies.
+#![no_main]
+
+use arbitrary::{Arbitrary, Unstructured};
+use libfuzzer_sys::fuzz_target;
+use signed_session::signing::{Keyring, Secret, Signer, TimestampSigner};
+use signed_session::{DecodeError, PayloadError};
+use signed_session_fuzz::{gen_now, keyring};
+
+#[derive(Arbitrary, Debug)]
+struct Case<'a> {
+    salt: &'a str,
+    sep: &'a str,
+    value: &'a str,
+    wire: &'a str,
+    max_len: u16,
+}
+
+fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
+    let case = Case::arbitrary(u)?;
+    let now = gen_now(u)?;
+    let max_age = if u.arbitrary()? { Some(gen_now(u)? - 1.7e9) } else { None };
+    let ring = keyring();
+    let max_len = usize::from(case.max_len);
+
+    let (Ok(signer), Ok(ts_signer)) = (
+        Signer::new(&ring, case.salt).with_separator(case.sep),
+        TimestampSigner::new(&ring, case.salt).with_separator(case.sep),
+    ) else {
+        // Refused separators are exactly the ones made only of [A-z0-9-=].
+        assert!(case.sep.chars().all(|c| matches!(c, 'A'..='z' | '0'..='9' | '-' | '=')));
+        return Ok(());
+    };
+    let signer = signer.with_max_len(max_len);
+    let ts_signer = ts_signer.with_max_len(max_len);
+
+    // Arbitrary text on the wire: never a panic; a long one is refused first.
+    for r in [signer.unsign(case.wire).map(|u| u.value), ts_signer.unsign_at(case.wire, max_age, now).map(|u| u.value)] {
+        match r {
+            Err(DecodeError::TooLong { len, max }) => assert!(len > max && max == max_len),
+            Err(_) => assert!(case.wire.len() <= max_len),
+            Ok(v) => assert!(case.wire.starts_with(v)),
+        }
+    }
+
+    // Sign, then verify: the value comes back exactly.
+    let signed = signer.sign(case.value);
+    assert!(signed.starts_with(case.value) && signed.ends_with(&signer.signature(case.value)));
+    match signer.unsign(&signed) {
+        Ok(back) => assert_eq!((back.value, back.key_index), (case.value, 0)),
+        Err(DecodeError::TooLong { .. }) => assert!(signed.len() > max_len),
+        Err(e) => panic!("own signature refused: {e}: {signed:?}"),
+    }
+    let stamped = ts_signer.sign_at(case.value, now);
+    match ts_signer.unsign_at(&stamped, None, now) {
+        Ok(back) => {
+            assert_eq!((back.value, back.key_index), (case.value, 0));
+            #[allow(clippy::cast_possible_truncation)]
+            let whole = now.trunc() as i64;
+            assert_eq!(back.timestamp, whole);
+        }
+        Err(DecodeError::TooLong { .. }) => assert!(stamped.len() > max_len),
+        Err(e) => panic!("own timestamped signature refused: {e}: {stamped:?}"),
+    }
+    // With an age limit the only new outcome is Expired.
+    match ts_signer.unsign_at(&stamped, max_age, now) {
+        Ok(_) | Err(DecodeError::TooLong { .. } | DecodeError::Expired { .. }) => {}
+        Err(e) => panic!("unexpected error with max_age {max_age:?}: {e}"),
+    }
+    // A plain signature is not a timestamped one: with the same key the
+    // timestamp field is missing or malformed; the salts differ by default.
+    if let Err(e) = ts_signer.with_max_len(usize::MAX).unsign_at(&signed, None, now) {
+        assert!(matches!(
+            e,
+            DecodeError::BadSignature(_)
+                | DecodeError::Malformed(PayloadError::MissingTimestamp | PayloadError::Timestamp(_))
+        ));
+    }
+
+    // Another key never verifies what this one signed.
+    let other = Keyring::new(Secret::new("some-other-secret").map_err(|_| arbitrary::Error::IncorrectFormat)?);
+    if let Ok(other) = Signer::new(&other, case.salt).with_separator(case.sep) {
+        assert!(other.with_max_len(usize::MAX).unsign(&signed).is_err(), "foreign key accepted {signed:?}");
+    }
+    Ok(())
+}
+
+fuzz_target!(|data: &[u8]| {
+    let _ = run(&mut Unstructured::new(data));
+});

@@ -1,0 +1,226 @@
+//! Helpers shared by the fuzz targets: an `arbitrary` generator for
+//! [`Value`], the keys used to sign, and an allocator that records the peak
+//! number of live bytes so a target can assert that decoding stays within
+//! the configured caps.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use arbitrary::{Arbitrary, Result, Unstructured};
+use signed_session::session::Expiry;
+use signed_session::{Keyring, Map, Number, Secret, Value};
+use time::{Duration, OffsetDateTime, PrimitiveDateTime};
+
+/// The secret of the golden vectors, so the seed tokens verify.
+pub const VECTOR_SECRET: &str = "vector-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-!@#$%^&*()";
+/// The salt of Django's signed-cookie session backend.
+pub const SESSION_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
+
+/// The vector secret as current key, plus one fallback, so the fallback
+/// path is exercised too.
+pub fn keyring() -> Keyring {
+    let current = Secret::new(VECTOR_SECRET).unwrap_or_else(|_| unreachable!());
+    let old = Secret::new("an-old-fallback-secret").unwrap_or_else(|_| unreachable!());
+    Keyring::new(current).with_fallback(old)
+}
+
+// ---------------------------------------------------------------------------
+// Peak-memory accounting
+
+/// Wraps the system allocator and tracks live and peak heap bytes.
+pub struct PeakAlloc;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(by: usize) {
+    let now = LIVE.fetch_add(by, Ordering::Relaxed).saturating_add(by);
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+fn shrank(by: usize) {
+    LIVE.fetch_sub(by, Ordering::Relaxed);
+}
+
+// SAFETY: every call is forwarded unchanged to `System`; the counters are
+// bookkeeping only and never influence the returned pointers.
+unsafe impl GlobalAlloc for PeakAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) };
+        shrank(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                grew(new_size - layout.size());
+            } else {
+                shrank(layout.size() - new_size);
+            }
+        }
+        p
+    }
+}
+
+/// Runs `f` and returns its result with the largest number of heap bytes
+/// that were live at once during the call, above what was live before it.
+/// Only meaningful when [`PeakAlloc`] is the global allocator.
+pub fn peak_during<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let r = f();
+    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+    (r, peak)
+}
+
+// ---------------------------------------------------------------------------
+// Arbitrary values
+
+/// Deepest nesting the generator builds; the decoder's default cap is 128.
+pub const MAX_GEN_DEPTH: usize = 40;
+
+/// An arbitrary JSON [`Value`] as Python's `json` could carry it: nested
+/// arrays and objects, any Unicode, every float (NaN, infinities, -0.0,
+/// subnormals) and integers of any size.
+#[derive(Debug, Clone)]
+pub struct ArbValue(pub Value);
+
+impl<'a> Arbitrary<'a> for ArbValue {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        gen_value(u, 0).map(ArbValue)
+    }
+}
+
+/// An arbitrary value whose top level is an object (what a session holds).
+#[derive(Debug, Clone)]
+pub struct ArbObject(pub Map);
+
+impl<'a> Arbitrary<'a> for ArbObject {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        gen_map(u, 1).map(ArbObject)
+    }
+}
+
+fn gen_value(u: &mut Unstructured<'_>, depth: usize) -> Result<Value> {
+    let leaf_only = depth >= MAX_GEN_DEPTH || u.is_empty();
+    let choices = if leaf_only { 6 } else { 8 };
+    Ok(match u.choose_index(choices)? {
+        0 => Value::Null,
+        1 => Value::Bool(u.arbitrary()?),
+        2 => Value::Number(gen_int(u)?),
+        3 => Value::Number(Number::from(gen_float(u)?)),
+        4 | 5 => Value::String(u.arbitrary()?),
+        6 => {
+            let mut items = Vec::new();
+            u.arbitrary_loop(None, Some(16), |u| {
+                items.push(gen_value(u, depth + 1)?);
+                Ok(core::ops::ControlFlow::Continue(()))
+            })?;
+            Value::Array(items)
+        }
+        _ => Value::Object(gen_map(u, depth + 1)?),
+    })
+}
+
+fn gen_map(u: &mut Unstructured<'_>, depth: usize) -> Result<Map> {
+    let mut map = Map::new();
+    u.arbitrary_loop(None, Some(16), |u| {
+        let key: String = u.arbitrary()?;
+        let value = gen_value(u, depth)?;
+        map.insert(key, value);
+        Ok(core::ops::ControlFlow::Continue(()))
+    })?;
+    Ok(map)
+}
+
+fn gen_int(u: &mut Unstructured<'_>) -> Result<Number> {
+    Ok(match u.choose_index(4)? {
+        0 => Number::from(u.arbitrary::<i64>()?),
+        1 => Number::from(u.arbitrary::<u64>()?),
+        2 => Number::from(u.arbitrary::<i128>()?),
+        _ => {
+            // Integers past 128 bits, as decimal text of up to 400 digits.
+            let neg: bool = u.arbitrary()?;
+            let len = u.int_in_range(1..=400usize)?;
+            let mut text = String::with_capacity(len + 1);
+            if neg {
+                text.push('-');
+            }
+            for _ in 0..len {
+                text.push(char::from(b'0' + u.int_in_range(0..=9u8)?));
+            }
+            Number::from_integer_str(&text).unwrap_or_else(|| Number::from(0))
+        }
+    })
+}
+
+fn gen_float(u: &mut Unstructured<'_>) -> Result<f64> {
+    Ok(match u.choose_index(8)? {
+        0 => f64::NAN,
+        1 => f64::INFINITY,
+        2 => f64::NEG_INFINITY,
+        3 => -0.0,
+        4 => f64::from_bits(u.int_in_range(1..=0x000f_ffff_ffff_ffffu64)?), // subnormal
+        _ => f64::from_bits(u.arbitrary()?),
+    })
+}
+
+/// An arbitrary "now" for the time-dependent calls: ordinary clock values
+/// most of the time, the extremes of `f64` and `i64` sometimes.
+pub fn gen_now(u: &mut Unstructured<'_>) -> Result<f64> {
+    Ok(match u.choose_index(10)? {
+        0 => f64::NAN,
+        1 => f64::INFINITY,
+        2 => f64::NEG_INFINITY,
+        3 => f64::from_bits(u.arbitrary()?),
+        #[allow(clippy::cast_precision_loss)]
+        4 => u.arbitrary::<i64>()? as f64,
+        5 => f64::MAX,
+        6 => -9.223_372_036_854_776e18,
+        _ => 1_700_000_000.0 + f64::from(u.arbitrary::<i32>()?) / 16.0,
+    })
+}
+
+/// An arbitrary `set_expiry` argument, the extremes of every kind included.
+pub fn gen_expiry(u: &mut Unstructured<'_>) -> Result<Expiry> {
+    Ok(match u.choose_index(8)? {
+        0 => Expiry::Default,
+        1 => Expiry::Seconds(u.arbitrary()?),
+        2 => Expiry::Seconds(*u.choose(&[0, 1, -1, i64::MAX, i64::MIN, 1_209_600])?),
+        3 => Expiry::In(Duration::new(u.arbitrary()?, u.int_in_range(-999_999_999..=999_999_999)?)),
+        4 => Expiry::In(*u.choose(&[Duration::MAX, Duration::MIN, Duration::ZERO])?),
+        5 => {
+            // Python's datetime range, years 1 to 9999.
+            let secs = u.int_in_range(-62_135_596_800..=253_402_300_799)?;
+            let at = OffsetDateTime::from_unix_timestamp(secs).map_err(|_| arbitrary::Error::IncorrectFormat)?;
+            Expiry::At(at)
+        }
+        6 => Expiry::At(*u.choose(&[
+            OffsetDateTime::UNIX_EPOCH,
+            PrimitiveDateTime::MAX.assume_utc(),
+            PrimitiveDateTime::MIN.assume_utc(),
+        ])?),
+        _ => Expiry::AtNaive(*u.choose(&[PrimitiveDateTime::MAX, PrimitiveDateTime::MIN])?),
+    })
+}
