@@ -28,14 +28,20 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
         .with_expire_at_browser_close(u.arbitrary()?)
         .with_use_tz(u.arbitrary()?)
         .with_enforce_expiry(u.arbitrary()?)
-        .with_compression(if u.arbitrary()? { Compression::Django } else { Compression::Never });
+        .with_compression(if u.arbitrary()? {
+            Compression::Django
+        } else {
+            Compression::Never
+        });
     let config = CookieConfig::new()
         .with_name(name)
         .with_save_every_request(u.arbitrary()?)
         .with_size_budget(u.int_in_range(0..=8192)?)
         .with_session_config(session_config.clone());
     let ring = keyring();
-    let Ok(mw) = SessionMiddleware::new(&ring, config) else { return Ok(()) };
+    let Ok(mw) = SessionMiddleware::new(&ring, config) else {
+        return Ok(());
+    };
     let now = gen_now(u)?;
 
     // A validly signed cookie, with arbitrary data and `_session_expiry`.
@@ -43,9 +49,12 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     if u.arbitrary()? {
         data.insert("_session_expiry".into(), ArbValue::arbitrary(u)?.0);
     }
-    let signer = ObjectSigner::new(&ring, session_config.salt()).with_compression(Compression::Django);
+    let signer =
+        ObjectSigner::new(&ring, session_config.salt()).with_compression(Compression::Django);
     let signed_at = if u.arbitrary()? { now } else { gen_now(u)? };
-    let token = signer.dumps_value_at(&Value::Object(data), signed_at).unwrap_or_default();
+    let token = signer
+        .dumps_value_at(&Value::Object(data), signed_at)
+        .unwrap_or_default();
 
     // Up to four Cookie headers of arbitrary bytes; the signed cookie may
     // be spliced into one of them.
@@ -69,7 +78,11 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     assert_eq!(loaded.had_cookie, found.is_some());
     if found.as_deref() == Some(token.as_str()) && !token.is_empty() {
         let kind = loaded.session.load_error().map(DecodeError::kind);
-        assert_ne!(kind, Some(DecodeErrorKind::BadSignature), "our own cookie failed to verify");
+        assert_ne!(
+            kind,
+            Some(DecodeErrorKind::BadSignature),
+            "our own cookie failed to verify"
+        );
         assert_ne!(kind, Some(DecodeErrorKind::TooLong));
     }
 
@@ -100,7 +113,9 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     if let Ok(Outcome::Set { size }) = outcome {
         let lines: Vec<_> = response.get_all(SET_COOKIE).iter().collect();
         assert_eq!(lines.len(), 1);
-        let line = lines[0].to_str().unwrap_or_else(|_| panic!("Set-Cookie is not text: {:?}", lines[0]));
+        let line = lines[0]
+            .to_str()
+            .unwrap_or_else(|_| panic!("Set-Cookie is not text: {:?}", lines[0]));
         assert_eq!(line.len(), size);
         assert!(size <= mw.config().size_budget());
         let sent = set_cookie_token(line, name).unwrap_or_else(|| panic!("no {name}= in {line}"));
@@ -108,7 +123,10 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
         // expiry or the cookie age, never a signature or format failure.
         let mut back = HeaderMap::new();
         let header = format!("{name}={sent}");
-        back.append(COOKIE, HeaderValue::from_str(&header).unwrap_or_else(|e| panic!("{e}: {header}")));
+        back.append(
+            COOKIE,
+            HeaderValue::from_str(&header).unwrap_or_else(|e| panic!("{e}: {header}")),
+        );
         assert_eq!(request_cookie(&back, name).as_deref(), Some(sent));
         match mw.codec().try_load_at(Some(sent), now) {
             Ok(again) => assert_eq!(again.as_map(), session.as_map()),

@@ -40,11 +40,20 @@ fn check(codec: &ObjectSigner, token: &str, max_age: Option<f64>) {
     let limits = *codec.limits();
     let (result, peak) = peak_during(|| codec.loads_value_at(token, max_age, NOW));
     let allowed = budget(&limits, token.len().min(limits.max_token_len));
-    assert!(peak <= allowed, "decode held {peak} bytes, budget {allowed}");
+    assert!(
+        peak <= allowed,
+        "decode held {peak} bytes, budget {allowed}"
+    );
     match result {
         Err(e) => {
             if token.len() > limits.max_token_len {
-                assert_eq!(e, DecodeError::TooLong { len: token.len(), max: limits.max_token_len });
+                assert_eq!(
+                    e,
+                    DecodeError::TooLong {
+                        len: token.len(),
+                        max: limits.max_token_len
+                    }
+                );
             }
             // Every error has a kind and a message.
             let _ = e.kind().as_str();
@@ -68,7 +77,10 @@ fn check_session(codec: &SessionCodec, cookie: &str, now: f64) {
     let limits = *codec.config().limits();
     let allowed = budget(&limits, cookie.len().min(limits.max_token_len));
     let (strict, peak) = peak_during(|| codec.try_load_at(Some(cookie), now));
-    assert!(peak <= allowed, "session load held {peak} bytes, budget {allowed}");
+    assert!(
+        peak <= allowed,
+        "session load held {peak} bytes, budget {allowed}"
+    );
     let lenient = codec.load_at(Some(cookie), now);
     match strict {
         Ok(session) => {
@@ -104,15 +116,26 @@ fuzz_target!(|data: &[u8]| {
         check(codec, &text, Some(60.0));
     }
     let (inspected, peak) = peak_during(|| inspect(&text, &Limits::default()));
-    let allowed = budget(&Limits::default(), text.len().min(Limits::default().max_token_len));
-    assert!(peak <= allowed, "inspect held {peak} bytes, budget {allowed}");
+    let allowed = budget(
+        &Limits::default(),
+        text.len().min(Limits::default().max_token_len),
+    );
+    assert!(
+        peak <= allowed,
+        "inspect held {peak} bytes, budget {allowed}"
+    );
     if text.len() > Limits::default().max_token_len {
         assert!(inspected.is_none());
     }
 
     let sessions = [
         SessionCodec::new(&ring, SessionConfig::new()),
-        SessionCodec::new(&ring, SessionConfig::new().with_limits(tight).with_enforce_expiry(false)),
+        SessionCodec::new(
+            &ring,
+            SessionConfig::new()
+                .with_limits(tight)
+                .with_enforce_expiry(false),
+        ),
     ];
     for codec in &sessions {
         check_session(codec, &text, NOW);
@@ -125,8 +148,14 @@ fuzz_target!(|data: &[u8]| {
         let found = request_cookie(&headers, "sessionid");
         if let Ok(mw) = SessionMiddleware::new(&ring, CookieConfig::new()) {
             let (loaded, peak) = peak_during(|| mw.load_at(&headers, NOW));
-            let allowed = budget(&Limits::default(), data.len().min(Limits::default().max_token_len));
-            assert!(peak <= allowed + 4 * data.len(), "middleware load held {peak} bytes");
+            let allowed = budget(
+                &Limits::default(),
+                data.len().min(Limits::default().max_token_len),
+            );
+            assert!(
+                peak <= allowed + 4 * data.len(),
+                "middleware load held {peak} bytes"
+            );
             assert_eq!(loaded.had_cookie, found.is_some());
             if let Some(cookie) = &found {
                 check_session(mw.codec(), cookie, NOW);

@@ -17,9 +17,17 @@ use signed_session_fuzz::ArbValue;
 
 fn write_then_read(value: &Value) {
     let text = json::to_vec(value);
-    assert!(text.is_ascii(), "writer produced non-ASCII: {:?}", String::from_utf8_lossy(&text));
-    let back = from_slice(&text, DEFAULT_MAX_DEPTH)
-        .unwrap_or_else(|e| panic!("writer output refused: {e}\n{}", String::from_utf8_lossy(&text)));
+    assert!(
+        text.is_ascii(),
+        "writer produced non-ASCII: {:?}",
+        String::from_utf8_lossy(&text)
+    );
+    let back = from_slice(&text, DEFAULT_MAX_DEPTH).unwrap_or_else(|e| {
+        panic!(
+            "writer output refused: {e}\n{}",
+            String::from_utf8_lossy(&text)
+        )
+    });
     assert_eq!(&back, value, "{}", String::from_utf8_lossy(&text));
     // The writer is deterministic and a fixed point after one pass.
     assert_eq!(json::to_vec(&back), text);
@@ -33,17 +41,29 @@ fn is_ws(b: u8) -> bool {
 /// see the same values.
 fn entry_points_agree(data: &[u8], depth: usize, parsed: &Result<Value, json::JsonError>) {
     let skipped = skip_value(data, 0, depth);
-    let whole = skipped.as_ref().is_ok_and(|&end| data[end..].iter().all(|&b| is_ws(b)));
+    let whole = skipped
+        .as_ref()
+        .is_ok_and(|&end| data[end..].iter().all(|&b| is_ws(b)));
     match parsed {
         Ok(_) => assert!(whole, "from_slice accepted but skip_value says {skipped:?}"),
         Err(e) if e.kind() == JsonErrorKind::TrailingData => {
-            assert!(skipped.is_ok() && !whole, "trailing data but skip_value says {skipped:?}");
+            assert!(
+                skipped.is_ok() && !whole,
+                "trailing data but skip_value says {skipped:?}"
+            );
         }
-        Err(e) => assert!(skipped.is_err(), "from_slice refused ({e}) but skip_value accepted"),
+        Err(e) => assert!(
+            skipped.is_err(),
+            "from_slice refused ({e}) but skip_value accepted"
+        ),
     }
 
     let raw = parse_object_raw(data, depth);
-    assert_eq!(raw.is_ok(), parsed.is_ok(), "parse_object_raw {raw:?} vs from_slice {parsed:?}");
+    assert_eq!(
+        raw.is_ok(),
+        parsed.is_ok(),
+        "parse_object_raw {raw:?} vs from_slice {parsed:?}"
+    );
     if let (Ok(Some(entries)), Ok(Value::Object(map))) = (&raw, parsed) {
         assert_eq!(entries.len(), map.len());
         for ((key, range), (k, v)) in entries.iter().zip(map) {
@@ -79,7 +99,9 @@ fn same_as_serde(ours: &Value, theirs: &serde_json::Value) -> bool {
         }
         (Value::Object(a), J::Object(b)) => {
             a.len() == b.len()
-                && a.iter().zip(b).all(|((ka, va), (kb, vb))| ka == kb && same_as_serde(va, vb))
+                && a.iter()
+                    .zip(b)
+                    .all(|((ka, va), (kb, vb))| ka == kb && same_as_serde(va, vb))
         }
         _ => false,
     }
@@ -99,7 +121,10 @@ fuzz_target!(|data: &[u8]| {
     if data.is_ascii() {
         if let Ok(theirs) = serde_json::from_slice::<serde_json::Value>(data) {
             match from_slice(data, 1024) {
-                Ok(ours) => assert!(same_as_serde(&ours, &theirs), "ours {ours:?}\ntheirs {theirs:?}"),
+                Ok(ours) => assert!(
+                    same_as_serde(&ours, &theirs),
+                    "ours {ours:?}\ntheirs {theirs:?}"
+                ),
                 Err(e) => assert!(
                     e.kind() == JsonErrorKind::IntegerTooLong,
                     "serde_json accepted, we refused: {e}"

@@ -19,8 +19,16 @@ fn session_roundtrip(u: &mut Unstructured<'_>, data: &Map, now: f64) -> arbitrar
         .with_expire_at_browser_close(u.arbitrary()?)
         .with_use_tz(u.arbitrary()?)
         .with_enforce_expiry(enforce)
-        .with_compression(if u.arbitrary()? { Compression::Django } else { Compression::Never })
-        .with_limits(Limits::default().with_max_token_len(1 << 20).with_max_inflated_len(1 << 20));
+        .with_compression(if u.arbitrary()? {
+            Compression::Django
+        } else {
+            Compression::Never
+        })
+        .with_limits(
+            Limits::default()
+                .with_max_token_len(1 << 20)
+                .with_max_inflated_len(1 << 20),
+        );
     let codec = SessionCodec::new(&keyring(), config);
     let mut session = codec.new_session();
     for (k, v) in data {
@@ -28,7 +36,10 @@ fn session_roundtrip(u: &mut Unstructured<'_>, data: &Map, now: f64) -> arbitrar
     }
     let expiry = gen_expiry(u)?;
     session.set_expiry_at(expiry, now);
-    let _ = (session.get_expiry_age_at(now), session.get_expiry_date_at(now));
+    let _ = (
+        session.get_expiry_age_at(now),
+        session.get_expiry_date_at(now),
+    );
     let expected = session.as_map().clone();
     let token = match codec.save_at(&mut session, now) {
         Ok(t) => t,
@@ -42,9 +53,16 @@ fn session_roundtrip(u: &mut Unstructured<'_>, data: &Map, now: f64) -> arbitrar
             // Only the age rules may refuse a session loaded at the time it
             // was saved: a cookie age below the fraction of a second, a
             // time past the ends of i64, or (when enforced) its own expiry.
-            assert_eq!(e.kind(), DecodeErrorKind::Expired, "{e} ({expiry:?}, {token})");
+            assert_eq!(
+                e.kind(),
+                DecodeErrorKind::Expired,
+                "{e} ({expiry:?}, {token})"
+            );
             let odd_time = !now.is_finite() || now.abs() >= 9.2e18;
-            assert!(cookie_age < 1 || odd_time || enforce, "{e} ({expiry:?}, cookie age {cookie_age})");
+            assert!(
+                cookie_age < 1 || odd_time || enforce,
+                "{e} ({expiry:?}, cookie age {cookie_age})"
+            );
         }
     }
     Ok(())
@@ -62,13 +80,19 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
         _ => Compression::MinJsonLen(u.int_in_range(0..=512)?),
     };
     let now = gen_now(u)?;
-    let salt = if u.arbitrary()? { SESSION_SALT.to_owned() } else { u.arbitrary()? };
+    let salt = if u.arbitrary()? {
+        SESSION_SALT.to_owned()
+    } else {
+        u.arbitrary()?
+    };
     // Generous limits: the property is about fidelity, not the caps.
     let limits = Limits::default()
         .with_max_token_len(1 << 20)
         .with_max_inflated_len(1 << 20);
     let ring = keyring();
-    let codec = ObjectSigner::new(&ring, &salt).with_compression(compression).with_limits(limits);
+    let codec = ObjectSigner::new(&ring, &salt)
+        .with_compression(compression)
+        .with_limits(limits);
 
     let token = match codec.dumps_value_at(&value, now) {
         Ok(t) => t,

@@ -19,9 +19,14 @@ fn vector_tokens() -> &'static [(String, String, String)] {
         let text = include_bytes!("../../tests/vectors/django.json");
         let doc = json::from_slice(text, 64).unwrap_or_default();
         let mut out = Vec::new();
-        let cases = doc.as_object().and_then(|o| o.get("dumps")).and_then(Value::as_array);
+        let cases = doc
+            .as_object()
+            .and_then(|o| o.get("dumps"))
+            .and_then(Value::as_array);
         for case in cases.into_iter().flatten() {
-            let Some(case) = case.as_object() else { continue };
+            let Some(case) = case.as_object() else {
+                continue;
+            };
             let field = |k: &str| case.get(k).and_then(Value::as_str).and_then(utf8);
             let token = case
                 .get("expected")
@@ -29,7 +34,8 @@ fn vector_tokens() -> &'static [(String, String, String)] {
                 .and_then(|e| e.get("token"))
                 .and_then(Value::as_str)
                 .and_then(utf8);
-            if let (Some(secret), Some(salt), Some(token)) = (field("secret"), field("salt"), token) {
+            if let (Some(secret), Some(salt), Some(token)) = (field("secret"), field("salt"), token)
+            {
                 out.push((secret, salt, token));
             }
         }
@@ -41,7 +47,10 @@ fn vector_tokens() -> &'static [(String, String, String)] {
 /// The crate's reader is Python's `json.loads(data.decode("latin-1"))`, so
 /// the UTF-8 text of the vector file comes out one char per byte; undo that.
 fn utf8(latin1: &str) -> Option<String> {
-    let bytes: Option<Vec<u8>> = latin1.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect();
+    let bytes: Option<Vec<u8>> = latin1
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect();
     String::from_utf8(bytes?).ok()
 }
 
@@ -100,13 +109,21 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     let (ring, salt, token) = if u.arbitrary()? {
         let vectors = vector_tokens();
         let (secret, salt, token) = &vectors[u.choose_index(vectors.len())?];
-        let ring = Keyring::new(Secret::new(secret.as_str()).map_err(|_| arbitrary::Error::IncorrectFormat)?);
+        let ring = Keyring::new(
+            Secret::new(secret.as_str()).map_err(|_| arbitrary::Error::IncorrectFormat)?,
+        );
         (ring, salt.clone(), token.clone())
     } else {
         let value = ArbValue::arbitrary(u)?.0;
-        let compression = if u.arbitrary()? { Compression::Django } else { Compression::Never };
+        let compression = if u.arbitrary()? {
+            Compression::Django
+        } else {
+            Compression::Never
+        };
         let codec = ObjectSigner::new(&keyring(), SESSION_SALT).with_compression(compression);
-        let Ok(token) = codec.dumps_value_at(&value, gen_now(u)?) else { return Ok(()) };
+        let Ok(token) = codec.dumps_value_at(&value, gen_now(u)?) else {
+            return Ok(());
+        };
         (keyring(), SESSION_SALT.to_owned(), token)
     };
     let codec = ObjectSigner::new(&ring, &salt);
@@ -114,7 +131,10 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     // class path for both).
     let signer = TimestampSigner::new(&ring, &salt);
     // The untouched token verifies (otherwise the test below proves nothing).
-    assert!(signer.unsign_at(&token, None, 0.0).is_ok(), "unedited token refused: {token}");
+    assert!(
+        signer.unsign_at(&token, None, 0.0).is_ok(),
+        "unedited token refused: {token}"
+    );
 
     let edits: Vec<Edit> = u.arbitrary()?;
     let mut bytes = token.clone().into_bytes();
@@ -125,14 +145,21 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
         return Ok(());
     }
     // A cookie value that is not UTF-8 never reaches the string API.
-    let Ok(edited) = String::from_utf8(bytes) else { return Ok(()) };
+    let Ok(edited) = String::from_utf8(bytes) else {
+        return Ok(());
+    };
 
     let verdict = codec.loads_value_at(&edited, None, 1_700_000_000.0);
     match &verdict {
         Err(DecodeError::BadSignature(_) | DecodeError::TooLong { .. }) => {}
-        other => panic!("edited token was not refused at the signature: {other:?}\n  original {token}\n  edited   {edited}"),
+        other => panic!(
+            "edited token was not refused at the signature: {other:?}\n  original {token}\n  edited   {edited}"
+        ),
     }
-    assert!(signer.unsign_at(&edited, None, 0.0).is_err(), "TimestampSigner accepted {edited:?} (from {token})");
+    assert!(
+        signer.unsign_at(&edited, None, 0.0).is_err(),
+        "TimestampSigner accepted {edited:?} (from {token})"
+    );
     Ok(())
 }
 

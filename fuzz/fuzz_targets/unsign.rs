@@ -21,7 +21,11 @@ struct Case<'a> {
 fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     let case = Case::arbitrary(u)?;
     let now = gen_now(u)?;
-    let max_age = if u.arbitrary()? { Some(gen_now(u)? - 1.7e9) } else { None };
+    let max_age = if u.arbitrary()? {
+        Some(gen_now(u)? - 1.7e9)
+    } else {
+        None
+    };
     let ring = keyring();
     let max_len = usize::from(case.max_len);
 
@@ -30,14 +34,23 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
         TimestampSigner::new(&ring, case.salt).with_separator(case.sep),
     ) else {
         // Refused separators are exactly the ones made only of [A-z0-9-=].
-        assert!(case.sep.chars().all(|c| matches!(c, 'A'..='z' | '0'..='9' | '-' | '=')));
+        assert!(
+            case.sep
+                .chars()
+                .all(|c| matches!(c, 'A'..='z' | '0'..='9' | '-' | '='))
+        );
         return Ok(());
     };
     let signer = signer.with_max_len(max_len);
     let ts_signer = ts_signer.with_max_len(max_len);
 
     // Arbitrary text on the wire: never a panic; a long one is refused first.
-    for r in [signer.unsign(case.wire).map(|u| u.value), ts_signer.unsign_at(case.wire, max_age, now).map(|u| u.value)] {
+    for r in [
+        signer.unsign(case.wire).map(|u| u.value),
+        ts_signer
+            .unsign_at(case.wire, max_age, now)
+            .map(|u| u.value),
+    ] {
         match r {
             Err(DecodeError::TooLong { len, max }) => assert!(len > max && max == max_len),
             Err(_) => assert!(case.wire.len() <= max_len),
@@ -71,18 +84,28 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     }
     // A plain signature is not a timestamped one: with the same key the
     // timestamp field is missing or malformed; the salts differ by default.
-    if let Err(e) = ts_signer.with_max_len(usize::MAX).unsign_at(&signed, None, now) {
+    if let Err(e) = ts_signer
+        .with_max_len(usize::MAX)
+        .unsign_at(&signed, None, now)
+    {
         assert!(matches!(
             e,
             DecodeError::BadSignature(_)
-                | DecodeError::Malformed(PayloadError::MissingTimestamp | PayloadError::Timestamp(_))
+                | DecodeError::Malformed(
+                    PayloadError::MissingTimestamp | PayloadError::Timestamp(_)
+                )
         ));
     }
 
     // Another key never verifies what this one signed.
-    let other = Keyring::new(Secret::new("some-other-secret").map_err(|_| arbitrary::Error::IncorrectFormat)?);
+    let other = Keyring::new(
+        Secret::new("some-other-secret").map_err(|_| arbitrary::Error::IncorrectFormat)?,
+    );
     if let Ok(other) = Signer::new(&other, case.salt).with_separator(case.sep) {
-        assert!(other.with_max_len(usize::MAX).unsign(&signed).is_err(), "foreign key accepted {signed:?}");
+        assert!(
+            other.with_max_len(usize::MAX).unsign(&signed).is_err(),
+            "foreign key accepted {signed:?}"
+        );
     }
     Ok(())
 }

@@ -12,7 +12,8 @@ use signed_session::{Keyring, Map, Number, Secret, Value};
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 /// The secret of the golden vectors, so the seed tokens verify.
-pub const VECTOR_SECRET: &str = "vector-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-!@#$%^&*()";
+pub const VECTOR_SECRET: &str =
+    "vector-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-!@#$%^&*()";
 /// The salt of Django's signed-cookie session backend.
 pub const SESSION_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
 
@@ -208,12 +209,16 @@ pub fn gen_expiry(u: &mut Unstructured<'_>) -> Result<Expiry> {
         0 => Expiry::Default,
         1 => Expiry::Seconds(u.arbitrary()?),
         2 => Expiry::Seconds(*u.choose(&[0, 1, -1, i64::MAX, i64::MIN, 1_209_600])?),
-        3 => Expiry::In(Duration::new(u.arbitrary()?, u.int_in_range(-999_999_999..=999_999_999)?)),
+        3 => Expiry::In(Duration::new(
+            u.arbitrary()?,
+            u.int_in_range(-999_999_999..=999_999_999)?,
+        )),
         4 => Expiry::In(*u.choose(&[Duration::MAX, Duration::MIN, Duration::ZERO])?),
         5 => {
             // Python's datetime range, years 1 to 9999.
             let secs = u.int_in_range(-62_135_596_800..=253_402_300_799)?;
-            let at = OffsetDateTime::from_unix_timestamp(secs).map_err(|_| arbitrary::Error::IncorrectFormat)?;
+            let at = OffsetDateTime::from_unix_timestamp(secs)
+                .map_err(|_| arbitrary::Error::IncorrectFormat)?;
             Expiry::At(at)
         }
         6 => Expiry::At(*u.choose(&[
