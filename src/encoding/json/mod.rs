@@ -5,5 +5,8 @@
 mod read;
 mod write;
 
-pub use read::{JsonError, JsonErrorKind, from_slice, DEFAULT_MAX_DEPTH};
-pub use write::{python_float_repr, to_vec, write_value};
+pub use read::{
+    DEFAULT_MAX_DEPTH, JsonError, JsonErrorKind, MAX_INTEGER_DIGITS, RawEntry, from_slice,
+    from_slice_at, parse_object_raw, skip_value,
+};
+pub use write::{python_float_repr, to_vec, write_float, write_str, write_value};
