@@ -15,7 +15,7 @@
 
 mod oracle;
 
-use oracle::ops::{self, Settings, op};
+use oracle::ops::{self, Settings, iso_in_offset, iso_naive, iso_utc, op};
 use oracle::payload::{self, Rng};
 use oracle::{get, items, obj, report};
 use signed_session::encoding::json;
@@ -32,26 +32,6 @@ fn show(v: &Value) -> String {
     } else {
         text
     }
-}
-
-fn iso_utc(t: f64) -> String {
-    let micros = (t * 1e6).round() as i128;
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(micros * 1000).unwrap();
-    signed_session::session::isoformat(at)
-}
-
-fn iso_in_offset(t: f64, offset_minutes: i32) -> String {
-    let micros = (t * 1e6).round() as i128;
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(micros * 1000)
-        .unwrap()
-        .to_offset(time::UtcOffset::from_whole_seconds(offset_minutes * 60).unwrap());
-    signed_session::session::isoformat(at)
-}
-
-fn iso_naive(t: f64) -> String {
-    let micros = (t * 1e6).round() as i128;
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(micros * 1000).unwrap();
-    signed_session::session::isoformat_naive(time::PrimitiveDateTime::new(at.date(), at.time()))
 }
 
 /// One `set_expiry` call of a random kind (or none at all), valid for the

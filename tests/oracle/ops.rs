@@ -109,6 +109,25 @@ pub fn parse_expiry_datetime(text: &str) -> Expiry {
     )
 }
 
+/// `timedelta(seconds=x)` for a float `x`, as CPython computes it: whole
+/// seconds times 10^6 exactly, plus the fraction times 10^6 in double
+/// precision, whose own fraction is rounded (C `round`, with ties going to
+/// make the total even). Converting through nanoseconds instead rounds
+/// twice and can land on the other side of a tie.
+pub fn python_timedelta(x: f64) -> time::Duration {
+    let whole = x.trunc();
+    let frac_us = (x - whole) * 1e6;
+    let int_us = frac_us.trunc();
+    let leftover = frac_us - int_us;
+    let acc = (whole as i64) * 1_000_000 + int_us as i64;
+    let mut rounded = leftover.round();
+    if (rounded - leftover).abs() == 0.5 {
+        let odd = acc.rem_euclid(2) as f64;
+        rounded = 2.0 * ((leftover + odd) * 0.5).round() - odd;
+    }
+    time::Duration::microseconds(acc + rounded as i64)
+}
+
 /// Whether stored expiry text is a naive `isoformat()` (no offset).
 fn is_naive_text(text: &str) -> bool {
     // The offset, when present, follows the seconds: "...T12:00:00[.ffffff]+05:30".
@@ -187,10 +206,7 @@ pub fn run(codec: &SessionCodec, s: &mut Session, op: &[Value], now: f64) -> Val
             r(Value::Null)
         }
         "set_expiry_timedelta" => {
-            s.set_expiry_at(
-                Expiry::In(time::Duration::seconds_f64(arg(1).as_f64().unwrap())),
-                now,
-            );
+            s.set_expiry_at(Expiry::In(python_timedelta(arg(1).as_f64().unwrap())), now);
             r(Value::Null)
         }
         "set_expiry_datetime" => {
@@ -257,4 +273,27 @@ pub fn state(s: &Session) -> Value {
 /// An op as a JSON array.
 pub fn op<const N: usize>(parts: [Value; N]) -> Value {
     Value::Array(parts.into())
+}
+
+fn at_micros(t: f64) -> OffsetDateTime {
+    let micros = (t * 1e6).round() as i128;
+    OffsetDateTime::from_unix_timestamp_nanos(micros * 1000).unwrap()
+}
+
+/// `isoformat()` of the aware UTC datetime at Unix time `t`.
+pub fn iso_utc(t: f64) -> String {
+    isoformat(at_micros(t))
+}
+
+/// `isoformat()` of the datetime at Unix time `t` in a fixed offset.
+pub fn iso_in_offset(t: f64, offset_minutes: i32) -> String {
+    isoformat(
+        at_micros(t).to_offset(time::UtcOffset::from_whole_seconds(offset_minutes * 60).unwrap()),
+    )
+}
+
+/// `isoformat()` of the naive UTC wall-clock time at Unix time `t`.
+pub fn iso_naive(t: f64) -> String {
+    let at = at_micros(t);
+    isoformat_naive(PrimitiveDateTime::new(at.date(), at.time()))
 }
