@@ -273,6 +273,23 @@ for (const c of get(all, 'loads')) {
   });
 }
 
+// session_store: each case is replayed by ss_session_case inside the module
+// (results, flags, key and data against Django's, enforcement off and on).
+// Phases where enforcing the session's own expiry must differ from Django:
+const ENFORCED_DIFFERS = { roundtrip_load: [1] };
+for (const c of get(all, 'session_store')) {
+  const id = get(c, 'id');
+  run('session_store', id, () => {
+    check(typeof ex.ss_session_case === 'function', 'no ss_session_case export: build with --features vectors');
+    const resp = ok(call('ss_session_case', new Map([['case', c]])), 'session_case');
+    check(get(resp, 'pass') === true, get(resp, 'reason'));
+    const differs = get(resp, 'enforced_differs').map((n) => Number(n.text));
+    const want = ENFORCED_DIFFERS[id] ?? [];
+    check(JSON.stringify(differs) === JSON.stringify(want), `enforcement differs in phases ${differs}, expected ${want}`);
+    return `${get(c, 'phases').length}-phase`;
+  });
+}
+
 // ------------------------------------------------- exchange with native ---
 
 // Each dumps payload is signed in wasm and decoded by the native CLI, and
@@ -308,6 +325,46 @@ if (!existsSync(opts.cli)) {
       check(stringify(get(back, 'value')) === stringify(get(c, 'payload')), `wasm decoded ${stringify(get(back, 'value'))}`);
       const mine = get(ok(call('ss_dumps', c), 'dumps'), 'token');
       check(mine === token, `wasm token ${mine} differs from native ${token}`);
+    });
+  }
+}
+
+// Session cookies: the data a Django session ended with is saved in wasm
+// and read by the native CLI (default salt: the session salt), and saved
+// natively and loaded in wasm. The wasm load also checks the cookie age.
+if (existsSync(opts.cli)) {
+  const native = (secret, args) =>
+    execFileSync(opts.cli, args, {
+      env: { ...process.env, SIGNED_SESSION_SECRET: secret },
+      encoding: 'latin1',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).replace(/\r?\n$/, '');
+  for (const c of get(all, 'session_store')) {
+    const phases = get(c, 'phases');
+    const last = phases[phases.length - 1];
+    const data = get(get(last, 'state_after'), 'data');
+    if (!(data instanceof Map) || data.size === 0) continue;
+    const id = get(c, 'id');
+    const settings = get(last, 'settings');
+    const secret = get(settings, 'SECRET_KEY');
+    const now = get(last, 'now');
+    run('session exchange', `${id} wasm->native`, () => {
+      const saved = ok(call('ss_session_save', new Map([['settings', settings], ['data', data], ['now', now]])), 'session_save');
+      const out = native(secret, ['decode', '--at', now.text, '--max-age', get(settings, 'SESSION_COOKIE_AGE').text, get(saved, 'cookie')]);
+      check(out === stringify(data), `native decoded ${out}, expected ${stringify(data)}`);
+    });
+    run('session exchange', `${id} native->wasm`, () => {
+      const cookie = native(secret, ['encode', '--at', now.text, stringify(data)]);
+      const later = new RawNumber(String(Number(now.text) + 1));
+      const loaded = ok(call('ss_session_load', new Map([['settings', settings], ['cookie', cookie], ['now', later]])), 'session_load');
+      const err = get(loaded, 'load_error');
+      check(err === null, `refused: ${err && get(err, 'error')}`);
+      check(stringify(get(loaded, 'data')) === stringify(data), `wasm loaded ${stringify(get(loaded, 'data'))}`);
+      // Past the cookie age, the same cookie must be refused as expired.
+      const tooLate = new RawNumber(String(Number(now.text) + Number(get(settings, 'SESSION_COOKIE_AGE').text) + 1));
+      const expired = ok(call('ss_session_load', new Map([['settings', settings], ['cookie', cookie], ['now', tooLate]])), 'session_load');
+      check(get(expired, 'load_error') !== null && get(get(expired, 'load_error'), 'kind') === 'expired', 'not refused past SESSION_COOKIE_AGE');
+      check(get(expired, 'data').size === 0, 'an expired cookie kept its data');
     });
   }
 }

@@ -74,3 +74,35 @@ pub unsafe extern "C" fn ss_loads(ptr: *const u8, len: usize) -> u64 {
     // SAFETY: forwarded from our caller's contract.
     unsafe { respond(ptr, len, crate::api::loads) }
 }
+
+/// Loads a session cookie: see [`crate::session::load`] for the request.
+///
+/// # Safety
+/// `(ptr, len)` is a filled buffer from [`ss_alloc`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ss_session_load(ptr: *const u8, len: usize) -> u64 {
+    // SAFETY: forwarded from our caller's contract.
+    unsafe { respond(ptr, len, crate::session::load) }
+}
+
+/// Saves session data as a cookie: see [`crate::session::save`].
+///
+/// # Safety
+/// `(ptr, len)` is a filled buffer from [`ss_alloc`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ss_session_save(ptr: *const u8, len: usize) -> u64 {
+    // SAFETY: forwarded from our caller's contract.
+    unsafe { respond(ptr, len, crate::session::save) }
+}
+
+/// Replays one `session_store` vector (feature `vectors`): see
+/// [`crate::replay::session_case`].
+///
+/// # Safety
+/// `(ptr, len)` is a filled buffer from [`ss_alloc`].
+#[cfg(feature = "vectors")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ss_session_case(ptr: *const u8, len: usize) -> u64 {
+    // SAFETY: forwarded from our caller's contract.
+    unsafe { respond(ptr, len, crate::replay::session_case) }
+}

@@ -24,6 +24,12 @@ impl Failure {
             message: message.into(),
         }
     }
+
+    /// The explanation.
+    #[cfg_attr(not(feature = "vectors"), allow(dead_code))]
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl From<signed_session::DecodeError> for Failure {
@@ -103,13 +109,23 @@ pub(crate) fn opt_f64(request: &Value, name: &str) -> Result<Option<f64>, Failur
 /// The keyring of a request: `secret` and the optional `fallback_keys`
 /// list, both as text (Django's `SECRET_KEY` and `SECRET_KEY_FALLBACKS`).
 pub(crate) fn keyring(request: &Value) -> Result<Keyring, Failure> {
+    keyring_from(request, "secret", "fallback_keys")
+}
+
+/// A keyring from the string field `current` and the optional list of
+/// strings `fallbacks`.
+pub(crate) fn keyring_from(
+    request: &Value,
+    current: &str,
+    fallbacks: &str,
+) -> Result<Keyring, Failure> {
     let secret = |text: &str| Secret::new(text).map_err(|e| Failure::request(e.to_string()));
-    let mut ring = Keyring::new(secret(req_str(request, "secret")?)?);
-    if let Some(list) = opt(request, "fallback_keys").and_then(Value::as_array) {
+    let mut ring = Keyring::new(secret(req_str(request, current)?)?);
+    if let Some(list) = opt(request, fallbacks).and_then(Value::as_array) {
         for key in list {
             let text = key
                 .as_str()
-                .ok_or_else(|| Failure::request("\"fallback_keys\" holds a non-string"))?;
+                .ok_or_else(|| Failure::request(format!("\"{fallbacks}\" holds a non-string")))?;
             ring = ring.with_fallback(secret(text)?);
         }
     }

@@ -15,6 +15,13 @@
 //! |---|---|---|
 //! | `ss_dumps` | `secret`, `fallback_keys`?, `salt`?, `compress`?, `payload`, `timestamp` | `token`, `json`, `zlib_len` |
 //! | `ss_loads` | `secret`, `fallback_keys`?, `salt`?, `token`, `max_age`?, `now` | `value`, `timestamp`, `key_index`, `compressed` |
+//! | `ss_session_load` | `settings`, `cookie` (or null), `now` | `data`, `key_index`, `load_error`, `expiry_age`, `expire_at_browser_close` |
+//! | `ss_session_save` | `settings`, `data`, `now` | `cookie`, `expiry_age`, `expire_at_browser_close` |
+//! | `ss_session_case` (feature `vectors`) | `case`: one `session_store` vector | `pass`, `phases`, `enforced_differs`, `reason` |
+//!
+//! `settings` uses Django's names: `SECRET_KEY`, `SECRET_KEY_FALLBACKS`?,
+//! `SESSION_COOKIE_AGE`?, `SESSION_EXPIRE_AT_BROWSER_CLOSE`?, `USE_TZ`?,
+//! and our `enforce_expiry`? (default true).
 //!
 //! A failure is `{"ok":false,"kind":...,"error":...}`, where `kind` is a
 //! decode error kind (`bad_signature`, `expired`, `malformed_json`, ...),
@@ -25,3 +32,6 @@
 
 mod abi;
 mod api;
+#[cfg(feature = "vectors")]
+mod replay;
+mod session;
