@@ -491,28 +491,64 @@ fn script(use_tz: bool) -> Vec<Step> {
     ]
 }
 
+/// Our side of a comparison.
+trait Ours {
+    /// The middleware (for its codec when comparing cookie data).
+    fn middleware(&self) -> &SessionMiddleware;
+    /// Runs one request; returns the answer and the time Django should be
+    /// frozen at to be comparable.
+    fn request(
+        &mut self,
+        cookie: Option<&str>,
+        ops: &[Value],
+        status: u16,
+        vary: Option<&str>,
+        scripted_now: f64,
+    ) -> (Answer, f64);
+}
+
+/// The framework-free middleware, on the script's clock.
+struct FrameworkFree(SessionMiddleware);
+
+impl Ours for FrameworkFree {
+    fn middleware(&self) -> &SessionMiddleware {
+        &self.0
+    }
+
+    fn request(
+        &mut self,
+        cookie: Option<&str>,
+        ops: &[Value],
+        status: u16,
+        vary: Option<&str>,
+        now: f64,
+    ) -> (Answer, f64) {
+        (rust_request(&self.0, cookie, ops, status, vary, now), now)
+    }
+}
+
 /// Runs a script on both sides; `crossed` swaps the jars (each side gets
 /// the cookie the other set). Returns the number of requests compared and
 /// whether the script stopped at the known `pop` difference.
 fn run_script(
     django: &mut Oracle,
     mw: &Mw,
+    ours: &mut dyn Ours,
     steps: &[Step],
     crossed: bool,
     label: &str,
 ) -> Result<(usize, bool), String> {
-    let ours = mw.rust();
     let (mut dj, mut rj) = (Jar::default(), Jar::default());
-    let mut now = 1_700_000_000.375;
+    let mut scripted = 1_700_000_000.375;
     let mut errors = Vec::new();
     for (i, st) in steps.iter().enumerate() {
-        now += st.dt;
+        scripted += st.dt;
         let (for_django, for_rust) = if crossed { (&rj, &dj) } else { (&dj, &rj) };
         let dh = header_for(&st.send, &mw.name, for_django);
         let rh = header_for(&st.send, &mw.name, for_rust);
+        let (r, now) = ours.request(rh.as_deref(), &st.ops, st.status, st.vary, scripted);
         let d = django_request(django, mw, dh.as_deref(), &st.ops, st.status, st.vary, now);
-        let r = rust_request(&ours, rh.as_deref(), &st.ops, st.status, st.vary, now);
-        if let Some(why) = differences(&d, &r, &ours, now) {
+        if let Some(why) = differences(&d, &r, ours.middleware(), now) {
             if KNOWN_POP_BUG && is_pop_quirk(&st.ops, &d, &r) {
                 // The jars now differ for a known reason; stop this script.
                 return Ok((i + 1, true));
@@ -635,7 +671,8 @@ fn scripted_sequences_match_django() {
         let steps = script(mw.use_tz);
         for crossed in [false, true] {
             let label = format!("{label}{}", if crossed { " (jars crossed)" } else { "" });
-            match run_script(&mut django, &mw, &steps, crossed, &label) {
+            let mut ours = FrameworkFree(mw.rust());
+            match run_script(&mut django, &mw, &mut ours, &steps, crossed, &label) {
                 Ok((n, false)) => total += n,
                 Ok((_, true)) => {
                     errors.push(format!("{label}: the script hit the pop() difference"))
@@ -677,6 +714,7 @@ fn random_sequences_match_django() {
         match run_script(
             &mut django,
             &mw,
+            &mut FrameworkFree(mw.rust()),
             &steps,
             crossed,
             &format!("random sequence {n} ({label}, seed {seed})"),
@@ -821,6 +859,200 @@ fn cookie_headers_are_read_alike() {
         errors.is_empty(),
         "{} Cookie header difference(s):\n\n{}",
         errors.len(),
+        errors.join("\n\n")
+    );
+}
+
+/// The tower layer (in an axum `Router`), on the system clock: the same
+/// view ops run in a handler through the [`SessionHandle`] extractor.
+#[cfg(feature = "axum")]
+mod tower_side {
+    use std::sync::{Arc, Mutex};
+
+    use axum::Router;
+    use axum::body::Body;
+    use axum::response::IntoResponse;
+    use axum::routing::get;
+    use http::{HeaderValue, Request, StatusCode};
+    use signed_session::http::{SessionHandle, SessionLayer, SessionMiddleware};
+    use signed_session::{Value, clock};
+    use tower_service::Service;
+
+    use super::{Answer, Mw, Ours, ops};
+
+    pub struct Tower {
+        layer: SessionLayer,
+        rt: tokio::runtime::Runtime,
+        /// Retries because the request straddled a second boundary.
+        pub retries: usize,
+    }
+
+    impl Tower {
+        pub fn new(mw: &Mw) -> Self {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            Tower {
+                layer: SessionLayer::from_middleware(mw.rust()),
+                rt,
+                retries: 0,
+            }
+        }
+
+        fn once(
+            &self,
+            cookie: Option<&str>,
+            ops: &[Value],
+            status: u16,
+            vary: Option<&str>,
+        ) -> Answer {
+            let results = Arc::new(Mutex::new(Value::Null));
+            let (sink, ops, vary) = (Arc::clone(&results), ops.to_vec(), vary.map(str::to_owned));
+            let handler = move |session: SessionHandle| async move {
+                let now = clock::now();
+                let middleware = session.middleware().clone();
+                let out = session.with_mut(|s| ops::run_all(middleware.codec(), s, &ops, now));
+                *sink.lock().unwrap() = Value::Array(out);
+                let mut response = (StatusCode::from_u16(status).unwrap(), "ok").into_response();
+                if let Some(v) = vary {
+                    response
+                        .headers_mut()
+                        .insert(http::header::VARY, HeaderValue::from_str(&v).unwrap());
+                }
+                response
+            };
+            let mut app: Router = Router::new()
+                .route("/", get(handler))
+                .layer(self.layer.clone());
+            let mut request = Request::get("/").body(Body::empty()).unwrap();
+            if let Some(c) = cookie {
+                request
+                    .headers_mut()
+                    .insert(http::header::COOKIE, HeaderValue::from_str(c).unwrap());
+            }
+            let response = self.rt.block_on(async {
+                std::future::poll_fn(|cx| Service::<Request<Body>>::poll_ready(&mut app, cx))
+                    .await
+                    .unwrap();
+                app.call(request).await.unwrap()
+            });
+            let headers = response.headers();
+            let vary: Vec<&str> = headers
+                .get_all(http::header::VARY)
+                .iter()
+                .map(|v| v.to_str().unwrap())
+                .collect();
+            let view_results = results.lock().unwrap().clone();
+            Answer {
+                vary: if vary.is_empty() {
+                    None
+                } else {
+                    Some(vary.join(", "))
+                },
+                set_cookies: headers
+                    .get_all(http::header::SET_COOKIE)
+                    .iter()
+                    .map(|v| v.to_str().unwrap().to_owned())
+                    .collect(),
+                view_results,
+            }
+        }
+    }
+
+    impl Ours for Tower {
+        fn middleware(&self) -> &SessionMiddleware {
+            self.layer.middleware()
+        }
+
+        /// Runs on the real clock and reports the time to freeze Django at.
+        /// Every time-dependent output is in whole seconds here (token
+        /// timestamps, `expires`, ages to whole-second dates), so the answer
+        /// is comparable as long as the request did not straddle a second
+        /// boundary; if it did, it is simply run again (a request has no
+        /// effect outside its own answer).
+        fn request(
+            &mut self,
+            cookie: Option<&str>,
+            ops: &[Value],
+            status: u16,
+            vary: Option<&str>,
+            _scripted: f64,
+        ) -> (Answer, f64) {
+            loop {
+                let before = clock::now();
+                let answer = self.once(cookie, ops, status, vary);
+                let after = clock::now();
+                if before.floor() == after.floor() && before.fract() > 0.001 {
+                    return (answer, before);
+                }
+                self.retries += 1;
+            }
+        }
+    }
+}
+
+/// Steps whose outputs are whole-second functions of the time, and no time
+/// jumps: what the system clock of the tower layer allows.
+#[cfg(feature = "axum")]
+fn live_clock_steps(steps: Vec<Step>) -> Vec<Step> {
+    steps
+        .into_iter()
+        .filter(|st| st.dt < 100.0)
+        .filter(|st| {
+            st.ops.iter().all(|o| {
+                let parts = items(o);
+                match parts[0].as_str().unwrap() {
+                    "set_expiry_timedelta" => false,
+                    "set_expiry_datetime" => !parts[1].as_str().unwrap().contains('.'),
+                    _ => true,
+                }
+            })
+        })
+        .collect()
+}
+
+/// The scripted sequence through the tower layer, against Django, with own
+/// and crossed jars, for a few settings presets.
+#[cfg(feature = "axum")]
+#[test]
+fn tower_layer_matches_django() {
+    let Some(mut django) = oracle::django() else {
+        return;
+    };
+    let (mut total, mut retries, mut errors) = (0, 0, Vec::new());
+    let chosen = [
+        "defaults",
+        "custom attributes",
+        "save every request",
+        "rotated secret",
+    ];
+    for (label, mw) in presets().into_iter().filter(|(l, _)| chosen.contains(l)) {
+        let steps = live_clock_steps(script(mw.use_tz));
+        for crossed in [false, true] {
+            let label = format!(
+                "tower layer, {label}{}",
+                if crossed { " (jars crossed)" } else { "" }
+            );
+            let mut tower = tower_side::Tower::new(&mw);
+            match run_script(&mut django, &mw, &mut tower, &steps, crossed, &label) {
+                Ok((n, false)) => total += n,
+                Ok((_, true)) => {
+                    errors.push(format!("{label}: the script hit the pop() difference"))
+                }
+                Err(e) => errors.push(e),
+            }
+            retries += tower.retries;
+        }
+    }
+    report(&format!(
+        "interop_middleware: {total} scripted requests through the tower layer (axum Router) and Django's \
+         SessionMiddleware ({} presets, own and crossed jars; {retries} re-runs at a second boundary)",
+        chosen.len()
+    ));
+    assert!(
+        errors.is_empty(),
+        "tower layer differences from Django:\n\n{}",
         errors.join("\n\n")
     );
 }
