@@ -19,7 +19,8 @@ Time is frozen per request by replacing ``time.time`` and
 request. Settings are applied per request with ``override_settings``.
 
 Ops (see the handlers below for the exact arguments):
-  echo, dumps, loads, signer_sign, signer_unsign, session, sessions, middleware
+  echo, dumps, loads, signer_sign, signer_unsign, session, sessions,
+  store_encode, store_decode, middleware
 """
 
 import copy
@@ -356,6 +357,30 @@ def op_session(args):
     return {"results": results, "state": state}
 
 
+def op_store_encode(args):
+    """SessionBase.encode for a batch: case {settings, now, value} -> text."""
+    from importlib import import_module
+
+    out = []
+    for c in args["cases"]:
+        st = settings_for(c.get("settings"))
+        with override(st), FrozenTime(c["now"]):
+            out.append(import_module(st["SESSION_ENGINE"]).SessionStore().encode(c["value"]))
+    return out
+
+
+def op_store_decode(args):
+    """SessionBase.decode for a batch: case {settings, text} -> value ({} on any failure)."""
+    from importlib import import_module
+
+    out = []
+    for c in args["cases"]:
+        st = settings_for(c.get("settings"))
+        with override(st):
+            out.append(import_module(st["SESSION_ENGINE"]).SessionStore().decode(c["text"]))
+    return out
+
+
 def op_sessions(args):
     """op_session for a batch: args {cases: [session args...]} -> [answers]."""
     return [op_session(c) for c in args["cases"]]
@@ -426,6 +451,8 @@ OPS = {
     "signer_unsign": op_signer_unsign,
     "session": op_session,
     "sessions": op_sessions,
+    "store_encode": op_store_encode,
+    "store_decode": op_store_decode,
     "middleware": op_middleware,
 }
 

@@ -685,3 +685,127 @@ fn pop_first_on_a_refused_cookie_leaves_modified_false() {
         "pop(k) first on a refused cookie: Django leaves modified false"
     );
 }
+
+/// `SessionBase.encode` / `decode` (salt `django.contrib.sessions.SessionStore`,
+/// never used by the signed-cookie backend itself but public API): each
+/// side decodes what the other encoded, and both turn junk into `{}`.
+#[test]
+fn store_encode_decode_both_ways() {
+    let Some(mut django) = oracle::django() else {
+        return;
+    };
+    let seed = payload::seed();
+    let mut rng = Rng::new(seed ^ 0x656e_6364);
+    let settings = Settings::default();
+    let codec = settings.codec(false);
+    let total = 300;
+    let now = 1_700_000_000.0;
+    let dicts: Vec<Value> = (0..total)
+        .map(|_| payload::object(&mut rng, 2, 6))
+        .collect();
+    let ours: Vec<String> = dicts
+        .iter()
+        .map(|d| codec.encode_at(d.as_object().unwrap(), now).unwrap())
+        .collect();
+    let theirs = django.call(
+        "store_encode",
+        obj([(
+            "cases",
+            Value::Array(
+                dicts
+                    .iter()
+                    .map(|d| {
+                        obj([
+                            ("settings", settings.django()),
+                            ("now", Value::from(now)),
+                            ("value", d.clone()),
+                        ])
+                    })
+                    .collect(),
+            ),
+        )]),
+    );
+    let theirs: Vec<String> = items(&theirs)
+        .iter()
+        .map(|t| t.as_str().unwrap().to_owned())
+        .collect();
+    // Junk: tampered, truncated, another salt's token, and empty.
+    let mut junk: Vec<String> = ours
+        .iter()
+        .take(20)
+        .map(|t| {
+            format!(
+                "{}{}",
+                &t[..t.len() - 1],
+                if t.ends_with('A') { 'B' } else { 'A' }
+            )
+        })
+        .collect();
+    junk.extend(ours.iter().take(20).map(|t| t[..t.len() / 2].to_owned()));
+    let mut other = settings.codec(false).load_at(None, now);
+    other.insert("a", 1);
+    junk.push(settings.codec(false).save_at(&mut other, now).unwrap());
+    junk.push(String::new());
+    let texts: Vec<&String> = ours.iter().chain(&junk).collect();
+    let decoded = django.call(
+        "store_decode",
+        obj([(
+            "cases",
+            Value::Array(
+                texts
+                    .iter()
+                    .map(|t| {
+                        obj([
+                            ("settings", settings.django()),
+                            ("text", Value::from(t.as_str())),
+                        ])
+                    })
+                    .collect(),
+            ),
+        )]),
+    );
+    let decoded = items(&decoded);
+    let mut fails = Vec::new();
+    for (i, d) in dicts.iter().enumerate() {
+        if &decoded[i] != d {
+            fails.push(format!(
+                "Django decoded our encode of {} as {}",
+                show(d),
+                show(&decoded[i])
+            ));
+        }
+        let back = Value::Object(codec.decode(&theirs[i]));
+        if &back != d {
+            fails.push(format!(
+                "we decoded Django's encode of {} as {}",
+                show(d),
+                show(&back)
+            ));
+        }
+        let (a, b) = (&ours[i], &theirs[i]);
+        if !a.starts_with('.') && !b.starts_with('.') && a != b {
+            fails.push(format!("uncompressed encode differs: ours {a}, Django {b}"));
+        }
+    }
+    for (j, t) in junk.iter().enumerate() {
+        let theirs = &decoded[dicts.len() + j];
+        let ours = Value::Object(codec.decode(t));
+        if &ours != theirs || ours != obj([]) {
+            fails.push(format!(
+                "junk {t:?}: Django {}, ours {}",
+                show(theirs),
+                show(&ours)
+            ));
+        }
+    }
+    report(&format!(
+        "interop_session: seed {seed}: SessionBase.encode/decode: {total} dicts each way, {} junk texts refused alike",
+        junk.len()
+    ));
+    assert!(
+        fails.is_empty(),
+        "{} encode/decode difference(s):\n{}",
+        fails.len(),
+        fails.join("\n")
+    );
+}
