@@ -1,0 +1,537 @@
+//! The decoder's hard bounds (issue 6), as ordinary tests: over-long
+//! tokens, validly signed zip bombs, deep nesting, and times and ages at
+//! the ends of their ranges. Each must end in a typed error or a correct
+//! result, never a panic, a stack overflow or unbounded memory.
+//!
+//! That the length check comes before any HMAC is proved with an HMAC
+//! counter in the unit tests of `src/signing/key.rs`
+//! (`a_token_over_the_limit_costs_no_hmac`); here the same token is shown to
+//! carry a valid signature, so `TooLong` cannot come from a failed check.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use signed_session::dangerous::inspect;
+use signed_session::encoding::json::JsonErrorKind;
+use signed_session::session::{Expiry, SessionCodec, SessionConfig};
+use signed_session::signing::{
+    Compression, Keyring, Limits, ObjectSigner, Secret, Signer, TimestampSigner,
+};
+use signed_session::{DecodeError, DecodeErrorKind, Map, PayloadError, Value};
+
+const SALT: &str = "django.contrib.sessions.backends.signed_cookies";
+const T0: f64 = 1_700_000_000.0;
+
+fn ring() -> Keyring {
+    Keyring::new(Secret::new("adversarial-test-secret").unwrap())
+        .with_fallback(Secret::new("adversarial-old-secret").unwrap())
+}
+
+/// A codec with caps far above the defaults, to make and check tokens that
+/// the default codec must refuse.
+fn wide(compression: Compression) -> ObjectSigner {
+    let limits = Limits::default()
+        .with_max_token_len(4 << 20)
+        .with_max_inflated_len(8 << 20)
+        .with_max_json_depth(1000);
+    ObjectSigner::new(&ring(), SALT)
+        .with_compression(compression)
+        .with_limits(limits)
+}
+
+fn strict() -> ObjectSigner {
+    ObjectSigner::new(&ring(), SALT)
+}
+
+fn malformed(e: &DecodeError) -> &PayloadError {
+    match e {
+        DecodeError::Malformed(p) => p,
+        other => panic!("expected a payload error, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 1 MiB tokens
+
+/// A validly signed token of at least 1 MiB.
+fn one_mib_token() -> String {
+    // Incompressible enough not to matter: compression is off anyway.
+    let text: String = (0..800_000u32)
+        .map(|i| char::from(b'a' + (i * 7 % 26) as u8))
+        .collect();
+    let token = wide(Compression::Never).dumps_at(&text, T0).unwrap();
+    assert!(
+        token.len() >= 1 << 20,
+        "token is only {} bytes",
+        token.len()
+    );
+    token
+}
+
+#[test]
+fn one_mib_token_with_a_valid_signature_is_refused_as_too_long() {
+    let token = one_mib_token();
+    // The signature is valid: the wide codec accepts the token...
+    assert!(
+        wide(Compression::Never)
+            .loads_value_at(&token, None, T0)
+            .is_ok()
+    );
+    // ...and the default one refuses it for its length alone.
+    let max = Limits::default().max_token_len;
+    let err = strict().loads_value_at(&token, Some(60.0), T0).unwrap_err();
+    assert_eq!(
+        err,
+        DecodeError::TooLong {
+            len: token.len(),
+            max
+        }
+    );
+    assert_eq!(err.kind(), DecodeErrorKind::TooLong);
+    assert!(!err.signature_was_valid());
+    // The same for the plain signers, whose key is the same for this salt.
+    let signer = Signer::new(&ring(), SALT);
+    assert_eq!(
+        signer.unsign(&token).unwrap_err().kind(),
+        DecodeErrorKind::TooLong
+    );
+    let ts = TimestampSigner::new(&ring(), SALT);
+    assert_eq!(
+        ts.unsign_at(&token, None, T0).unwrap_err().kind(),
+        DecodeErrorKind::TooLong
+    );
+    assert!(signer.with_max_len(usize::MAX).unsign(&token).is_ok());
+    // The unverified inspector refuses it too.
+    assert!(inspect(&token, &Limits::default()).is_none());
+}
+
+#[test]
+fn one_mib_token_through_the_session_layer() {
+    let token = one_mib_token();
+    let codec = SessionCodec::new(&ring(), SessionConfig::new());
+    let err = codec.try_load_at(Some(&token), T0).unwrap_err();
+    assert_eq!(err.kind(), DecodeErrorKind::TooLong);
+    let session = codec.load_at(Some(&token), T0);
+    assert_eq!(
+        session.load_error().map(DecodeError::kind),
+        Some(DecodeErrorKind::TooLong)
+    );
+    // Empty data; the key is kept, as Django keeps it, so a signed `{}` replaces it.
+    assert!(session.as_map().is_empty());
+}
+
+#[test]
+fn one_mib_of_garbage_is_too_long_whatever_it_contains() {
+    for filler in ["A", ":", ".", "\u{e9}", "\0"] {
+        let token = filler.repeat((1 << 20) / filler.len());
+        let err = strict().loads_value_at(&token, None, T0).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::TooLong {
+                len: token.len(),
+                max: 8192
+            },
+            "filler {filler:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Zip bombs
+
+#[test]
+fn validly_signed_zip_bomb_stops_at_the_inflate_cap() {
+    // A 4 MiB JSON string deflates to a few KiB: a token well under the
+    // length limit that inflates 64 times past the default cap.
+    let bomb = "a".repeat(4 << 20);
+    let token = wide(Compression::Django).dumps_at(&bomb, T0).unwrap();
+    assert!(token.starts_with('.'));
+    assert!(
+        token.len() <= Limits::default().max_token_len,
+        "bomb token is {} bytes",
+        token.len()
+    );
+    // It is a genuine, validly signed payload...
+    let loaded = wide(Compression::Django)
+        .loads_value_at(&token, None, T0)
+        .unwrap();
+    assert_eq!(loaded.value.as_str().map(str::len), Some(4 << 20));
+    // ...that the default codec refuses at the cap.
+    let err = strict().loads_value_at(&token, None, T0).unwrap_err();
+    assert_eq!(err.kind(), DecodeErrorKind::TooLarge);
+    assert_eq!(
+        malformed(&err),
+        &PayloadError::TooLarge { limit: 64 * 1024 }
+    );
+    assert!(err.signature_was_valid());
+    // The session layer reports the same kind.
+    let codec = SessionCodec::new(&ring(), SessionConfig::new());
+    let err = codec.try_load_at(Some(&token), T0).unwrap_err();
+    assert_eq!(err.kind(), DecodeErrorKind::TooLarge);
+    // And the unverified inspector stops at the same cap.
+    let inspected = inspect(&token, &Limits::default()).unwrap();
+    assert_eq!(
+        inspected.payload,
+        Err(PayloadError::TooLarge { limit: 64 * 1024 })
+    );
+}
+
+#[test]
+fn inflate_cap_is_exact() {
+    // JSON of exactly `cap` bytes passes, one byte more does not.
+    let cap = 10_000;
+    let limits = Limits::default().with_max_inflated_len(cap);
+    let codec = ObjectSigner::new(&ring(), SALT).with_compression(Compression::Django);
+    let at_cap = format!("\"{}\"", "b".repeat(cap - 2));
+    let over = format!("\"{}\"", "b".repeat(cap - 1));
+    let at_cap = codec.dumps_json_at(at_cap.as_bytes(), T0).unwrap();
+    let over = codec.dumps_json_at(over.as_bytes(), T0).unwrap();
+    let capped = codec.with_limits(limits);
+    assert!(capped.loads_value_at(&at_cap, None, T0).is_ok());
+    let err = capped.loads_value_at(&over, None, T0).unwrap_err();
+    assert_eq!(malformed(&err), &PayloadError::TooLarge { limit: cap });
+}
+
+#[test]
+fn uncompressed_payload_over_the_cap_is_too_large() {
+    // Without compression the token length bounds the payload, but a cap
+    // set below it still applies.
+    let limits = Limits::default().with_max_inflated_len(100);
+    let token = strict().dumps_at(&"c".repeat(200), T0).unwrap();
+    let err = strict()
+        .with_limits(limits)
+        .loads_value_at(&token, None, T0)
+        .unwrap_err();
+    assert_eq!(malformed(&err), &PayloadError::TooLarge { limit: 100 });
+}
+
+// ---------------------------------------------------------------------------
+// Deep nesting
+
+/// `[[[...]]]` (or `{"a":{"a":...}}`) nested `depth` deep, as JSON text.
+fn nested(depth: usize, object: bool) -> Vec<u8> {
+    let (open, close): (&[u8], &[u8]) = if object {
+        (b"{\"a\":", b"}")
+    } else {
+        (b"[", b"]")
+    };
+    let mut out = Vec::with_capacity(depth * (open.len() + 1));
+    for _ in 0..depth {
+        out.extend_from_slice(open);
+    }
+    out.extend_from_slice(b"0");
+    for _ in 0..depth {
+        out.extend_from_slice(close);
+    }
+    out
+}
+
+fn json_error_kind(e: &DecodeError) -> JsonErrorKind {
+    match malformed(e) {
+        PayloadError::Json(j) => j.kind(),
+        other => panic!("expected a JSON error, got {other:?}"),
+    }
+}
+
+#[test]
+fn deeply_nested_json_is_an_error_not_a_stack_overflow() {
+    let signer = ObjectSigner::new(&ring(), SALT).with_compression(Compression::Django);
+    for object in [false, true] {
+        // Deep enough to overflow any recursive parser, small enough to stay
+        // within the default inflate cap.
+        let depth = if object { 10_000 } else { 30_000 };
+        let token = signer.dumps_json_at(&nested(depth, object), T0).unwrap();
+        let err = strict().loads_value_at(&token, None, T0).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            DecodeErrorKind::MalformedJson,
+            "object={object}"
+        );
+        assert_eq!(
+            json_error_kind(&err),
+            JsonErrorKind::TooDeep,
+            "object={object}"
+        );
+        let codec = SessionCodec::new(&ring(), SessionConfig::new());
+        assert_eq!(
+            codec.try_load_at(Some(&token), T0).unwrap_err().kind(),
+            DecodeErrorKind::MalformedJson
+        );
+        let inspected = inspect(&token, &Limits::default()).unwrap();
+        assert!(inspected.payload.is_err());
+    }
+}
+
+#[test]
+fn nesting_limit_is_exact() {
+    let signer = ObjectSigner::new(&ring(), SALT);
+    let max = Limits::default().max_json_depth;
+    let ok = signer.dumps_json_at(&nested(max, false), T0).unwrap();
+    let deep = signer.dumps_json_at(&nested(max + 1, false), T0).unwrap();
+    assert!(strict().loads_value_at(&ok, None, T0).is_ok());
+    let err = strict().loads_value_at(&deep, None, T0).unwrap_err();
+    assert_eq!(json_error_kind(&err), JsonErrorKind::TooDeep);
+}
+
+/// Found while writing these bounds: with `max_json_depth` raised far, a
+/// 341-byte validly signed token of 100 000 nested arrays parsed (the
+/// reader does not recurse) and then aborted the process with a stack
+/// overflow when the decoded value was dropped. The depth is now capped.
+#[test]
+fn raised_depth_limit_is_capped_so_a_deep_value_never_reaches_drop() {
+    use signed_session::signing::MAX_JSON_DEPTH;
+    let mut limits = Limits::default().with_max_inflated_len(1 << 20);
+    limits.max_json_depth = usize::MAX;
+    assert_eq!(limits.json_depth(), MAX_JSON_DEPTH);
+    let codec = ObjectSigner::new(&ring(), SALT)
+        .with_compression(Compression::Django)
+        .with_limits(limits);
+    let token = codec.dumps_json_at(&nested(100_000, false), T0).unwrap();
+    assert!(token.len() < 1000);
+    let err = codec.loads_value_at(&token, None, T0).unwrap_err();
+    assert_eq!(json_error_kind(&err), JsonErrorKind::TooDeep);
+    // The cap itself is exact.
+    let at_cap = codec
+        .dumps_json_at(&nested(MAX_JSON_DEPTH, false), T0)
+        .unwrap();
+    let past_cap = codec
+        .dumps_json_at(&nested(MAX_JSON_DEPTH + 1, false), T0)
+        .unwrap();
+    assert!(codec.loads_value_at(&at_cap, None, T0).is_ok());
+    assert_eq!(
+        json_error_kind(&codec.loads_value_at(&past_cap, None, T0).unwrap_err()),
+        JsonErrorKind::TooDeep
+    );
+    // The unverified inspector obeys the same cap.
+    assert!(inspect(&token, &limits).unwrap().payload.is_err());
+}
+
+// ---------------------------------------------------------------------------
+// Times and ages at the extremes
+
+#[test]
+fn signing_times_beyond_i64_saturate() {
+    let codec = ObjectSigner::new(&ring(), SALT);
+    for (now, expected) in [
+        (f64::INFINITY, i64::MAX),
+        (f64::MAX, i64::MAX),
+        (9.3e18, i64::MAX),
+        (f64::NEG_INFINITY, i64::MIN),
+        (-f64::MAX, i64::MIN),
+        (f64::NAN, 0),
+        (-0.5, 0),
+    ] {
+        let token = codec.dumps_at(&1, now).unwrap();
+        let loaded = codec.loads_value_at(&token, None, T0).unwrap();
+        assert_eq!(loaded.timestamp, expected, "signed at {now}");
+    }
+}
+
+#[test]
+fn ages_at_the_extremes_give_errors_or_correct_results() {
+    let codec = ObjectSigner::new(&ring(), SALT);
+    let future = codec.dumps_at(&1, f64::INFINITY).unwrap(); // timestamp i64::MAX
+    let past = codec.dumps_at(&1, f64::NEG_INFINITY).unwrap(); // timestamp i64::MIN
+    let now_token = codec.dumps_at(&1, T0).unwrap();
+
+    // A timestamp in the future has a negative age: accepted, as in Django.
+    assert!(codec.loads_value_at(&future, Some(60.0), T0).is_ok());
+    // Age from i64::MIN to now is about 9.2e18 s: expired, with that age.
+    match codec.loads_value_at(&past, Some(60.0), T0) {
+        Err(DecodeError::Expired { age, max_age }) => {
+            assert!(age > 9.2e18 && age.is_finite(), "age {age}");
+            assert_eq!(max_age, 60.0);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Even the largest finite max_age expires a token from i64::MIN seen at
+    // f64::MAX; an infinite max_age never expires anything finite.
+    assert!(matches!(
+        codec.loads_value_at(&past, Some(1e300), f64::MAX),
+        Err(DecodeError::Expired { .. })
+    ));
+    assert!(
+        codec
+            .loads_value_at(&past, Some(f64::INFINITY), f64::MAX)
+            .is_ok()
+    );
+    // Infinite "now": every finite age limit is exceeded.
+    assert!(matches!(
+        codec.loads_value_at(&now_token, Some(f64::MAX), f64::INFINITY),
+        Err(DecodeError::Expired { .. })
+    ));
+    assert!(
+        codec
+            .loads_value_at(&now_token, Some(60.0), f64::NEG_INFINITY)
+            .is_ok()
+    );
+    // NaN compares false, as in Python: neither a NaN age nor a NaN limit
+    // expires a token.
+    assert!(
+        codec
+            .loads_value_at(&now_token, Some(60.0), f64::NAN)
+            .is_ok()
+    );
+    assert!(
+        codec
+            .loads_value_at(&now_token, Some(f64::NAN), T0 + 1e9)
+            .is_ok()
+    );
+    // A negative limit expires everything not from the future.
+    assert!(matches!(
+        codec.loads_value_at(&now_token, Some(-1.0), T0),
+        Err(DecodeError::Expired { .. })
+    ));
+    assert!(
+        codec
+            .loads_value_at(&now_token, Some(f64::NEG_INFINITY), T0 - 1e9)
+            .is_err()
+    );
+    // The boundary is strict: exactly max_age old still loads.
+    assert!(
+        codec
+            .loads_value_at(&now_token, Some(60.0), T0 + 60.0)
+            .is_ok()
+    );
+    assert!(
+        codec
+            .loads_value_at(&now_token, Some(60.0), T0 + 60.5)
+            .is_err()
+    );
+}
+
+#[test]
+fn timestamp_fields_outside_i64_are_malformed_not_panics() {
+    // Signed by the key holder, so the check behind the signature runs.
+    let signer = Signer::new(&ring(), SALT);
+    let cases = [
+        ("zzzzzzzzzzzz", DecodeErrorKind::MalformedTimestamp), // > 2^64
+        ("AzL8n0Y58m8", DecodeErrorKind::MalformedTimestamp),  // i64::MAX + 1
+        ("-AzL8n0Y58m9", DecodeErrorKind::MalformedTimestamp), // below i64::MIN
+        ("", DecodeErrorKind::MalformedTimestamp),
+        ("1r3!eq", DecodeErrorKind::MalformedTimestamp),
+    ];
+    for (ts, kind) in cases {
+        let token = signer.sign(&format!("e30:{ts}"));
+        let err = strict().loads_value_at(&token, Some(60.0), T0).unwrap_err();
+        assert_eq!(err.kind(), kind, "timestamp {ts:?}");
+        assert!(err.signature_was_valid());
+    }
+    // The extremes that do fit are read exactly.
+    for (ts, expected) in [
+        ("AzL8n0Y58m7", i64::MAX),
+        ("-AzL8n0Y58m8", i64::MIN),
+        ("-", 0),
+        ("000", 0),
+    ] {
+        let token = signer.sign(&format!("e30:{ts}"));
+        let loaded = strict().loads_value_at(&token, None, T0).unwrap();
+        assert_eq!(loaded.timestamp, expected, "timestamp {ts:?}");
+    }
+    // No timestamp at all.
+    let err = strict()
+        .loads_value_at(&signer.sign("e30"), None, T0)
+        .unwrap_err();
+    assert_eq!(malformed(&err), &PayloadError::MissingTimestamp);
+}
+
+/// A session cookie whose data carries `_session_expiry = stored`, signed at
+/// `signed_at`.
+fn session_cookie(stored: Value, signed_at: f64) -> String {
+    let mut data = Map::new();
+    data.insert("user".into(), 1.into());
+    data.insert("_session_expiry".into(), stored);
+    ObjectSigner::new(&ring(), SALT)
+        .dumps_value_at(&Value::Object(data), signed_at)
+        .unwrap()
+}
+
+#[test]
+fn stored_session_expiry_at_the_extremes() {
+    let enforcing = SessionCodec::new(&ring(), SessionConfig::new());
+    let lenient = SessionCodec::new(&ring(), SessionConfig::new().with_enforce_expiry(false));
+    let big = Value::Number(signed_session::Number::from_integer_str(&"9".repeat(400)).unwrap());
+    let neg_big = Value::Number(
+        signed_session::Number::from_integer_str(&format!("-{}", "9".repeat(400))).unwrap(),
+    );
+    let cases: Vec<(Value, bool)> = vec![
+        // (stored value, still valid one second after signing when enforced)
+        (Value::from(i64::MAX), true),
+        (Value::from(i64::MIN), false),
+        (Value::from(u64::MAX), true),
+        (big, true),
+        (neg_big, false),
+        (Value::from(f64::MAX), true),
+        (Value::from(-f64::MAX), false),
+        (Value::from(f64::INFINITY), true),
+        (Value::from(f64::NEG_INFINITY), false),
+        (Value::from(f64::NAN), true), // unusable: the cookie age applies
+        (Value::from("9999-12-31T23:59:59.999999+00:00"), true),
+        (Value::from("9999-12-31T23:59:59.999999-23:59"), true),
+        (Value::from("0001-01-01T00:00:00+23:59"), false),
+        (Value::from("0001-01-01T00:00:00"), false),
+        (Value::from("not a date"), true),
+    ];
+    for (stored, valid) in cases {
+        let cookie = session_cookie(stored.clone(), T0);
+        let at = T0 + 1.0;
+        match enforcing.try_load_at(Some(&cookie), at) {
+            Ok(session) => {
+                assert!(valid, "{stored:?} should have expired");
+                let _ = (
+                    session.get_expiry_age_at(at),
+                    session.get_expiry_date_at(at),
+                );
+            }
+            Err(e) => {
+                assert!(!valid, "{stored:?} refused: {e}");
+                assert_eq!(e.kind(), DecodeErrorKind::Expired, "{stored:?}");
+            }
+        }
+        // Without enforcement every one loads, and the expiry getters
+        // answer at any time without panicking.
+        let session = lenient.try_load_at(Some(&cookie), at).unwrap();
+        for now in [
+            at,
+            f64::MAX,
+            f64::MIN,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            let _ = session.get_expiry_age_at(now);
+            let _ = session.get_expiry_date_at(now);
+        }
+    }
+}
+
+#[test]
+fn set_expiry_at_the_extremes_saves_and_loads() {
+    use time::{Duration, PrimitiveDateTime};
+    let codec = SessionCodec::new(&ring(), SessionConfig::new().with_enforce_expiry(false));
+    for expiry in [
+        Expiry::Seconds(i64::MAX),
+        Expiry::Seconds(i64::MIN),
+        Expiry::In(Duration::MAX),
+        Expiry::In(Duration::MIN),
+        Expiry::At(PrimitiveDateTime::MAX.assume_utc()),
+        Expiry::At(PrimitiveDateTime::MIN.assume_utc()),
+        Expiry::AtNaive(PrimitiveDateTime::MAX),
+    ] {
+        for now in [T0, f64::MAX, -f64::MAX, f64::NAN] {
+            let mut session = codec.new_session();
+            session.insert("k", 1);
+            session.set_expiry_at(expiry, now);
+            let _ = (
+                session.get_expiry_age_at(now),
+                session.get_expiry_date_at(now),
+            );
+            let cookie = codec.save_at(&mut session, T0).unwrap();
+            let back = codec.try_load_at(Some(&cookie), T0).unwrap();
+            assert_eq!(back.as_map(), session.as_map(), "{expiry:?} at {now}");
+        }
+    }
+}
