@@ -186,6 +186,8 @@ impl fmt::Debug for DerivedKeys {
 impl DerivedKeys {
     /// The raw 32-byte tag of `msg` under key `index`.
     fn tag(&self, index: usize, msg: &[u8]) -> Option<[u8; 32]> {
+        #[cfg(test)]
+        tests::HMAC_RUNS.with(|n| n.set(n.get() + 1));
         let mut mac = self.macs.get(index)?.clone();
         mac.update(msg);
         Some(mac.finalize().into_bytes().into())
@@ -221,8 +223,21 @@ impl DerivedKeys {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    thread_local! {
+        /// How many HMACs this thread has computed: lets the tests prove
+        /// that a refused token cost no cryptographic work.
+        pub(crate) static HMAC_RUNS: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+    }
+
+    /// The number of HMACs `f` computed on this thread.
+    pub(crate) fn hmacs_during<R>(f: impl FnOnce() -> R) -> (R, usize) {
+        let before = HMAC_RUNS.with(core::cell::Cell::get);
+        let r = f();
+        (r, HMAC_RUNS.with(core::cell::Cell::get) - before)
+    }
 
     #[test]
     fn debug_never_shows_the_secret() {
@@ -241,6 +256,51 @@ mod tests {
     fn empty_secret_is_refused() {
         assert_eq!(Secret::new(Vec::new()).unwrap_err(), KeyError::Empty);
         assert!(KeyError::Empty.to_string().contains("empty"));
+    }
+
+    /// Issue 6: a token over the length limit is refused before any HMAC
+    /// work, even when its signature is valid.
+    #[test]
+    fn a_token_over_the_limit_costs_no_hmac() {
+        use crate::signing::{Limits, ObjectSigner, Signer, TimestampSigner};
+        use crate::{DecodeError, DecodeErrorKind};
+        let ring =
+            Keyring::new(Secret::new("k").unwrap()).with_fallback(Secret::new("old").unwrap());
+        let big = Limits::default()
+            .with_max_token_len(2 << 20)
+            .with_max_inflated_len(2 << 20);
+        let wide = ObjectSigner::new(&ring, "s").with_limits(big);
+        let strict = ObjectSigner::new(&ring, "s");
+        let token = wide.dumps_at(&"x".repeat(800_000), 0.0).unwrap();
+        assert!(token.len() >= 1 << 20);
+
+        // Calibration: verifying it costs one HMAC (the current key matches)...
+        let (ok, runs) = hmacs_during(|| wide.loads_value_at(&token, None, 0.0));
+        assert!(ok.is_ok());
+        assert_eq!(runs, 1);
+        // ...and a short forged token one per key of the keyring.
+        let forged = format!("e30:0:{}", "A".repeat(43));
+        let (err, runs) = hmacs_during(|| strict.loads_value_at(&forged, None, 0.0));
+        assert_eq!(err.unwrap_err().kind(), DecodeErrorKind::BadSignature);
+        assert_eq!(runs, 2);
+
+        // The validly signed 1 MiB token costs none, at every level.
+        let (err, runs) = hmacs_during(|| strict.loads_value_at(&token, None, 0.0));
+        assert_eq!(
+            err.unwrap_err(),
+            DecodeError::TooLong {
+                len: token.len(),
+                max: 8192
+            }
+        );
+        assert_eq!(runs, 0);
+        let (err, runs) = hmacs_during(|| Signer::new(&ring, "s").unsign(&token).map(|_| ()));
+        assert_eq!(err.unwrap_err().kind(), DecodeErrorKind::TooLong);
+        assert_eq!(runs, 0);
+        let ts = TimestampSigner::new(&ring, "s");
+        let (err, runs) = hmacs_during(|| ts.unsign_at(&token, None, 0.0).map(|_| ()));
+        assert_eq!(err.unwrap_err().kind(), DecodeErrorKind::TooLong);
+        assert_eq!(runs, 0);
     }
 
     #[test]
