@@ -80,5 +80,5 @@ fn decode_body(body: &str, compressed: bool, limits: &Limits) -> Result<Value, P
     } else {
         raw
     };
-    json::from_slice(&json_bytes, limits.max_json_depth).map_err(PayloadError::Json)
+    json::from_slice(&json_bytes, limits.json_depth()).map_err(PayloadError::Json)
 }

@@ -23,6 +23,16 @@ pub use signer::{
 /// The salt of `signing.dumps` / `signing.loads` when none is given.
 pub const DEFAULT_SALT: &str = "django.core.signing";
 
+/// The deepest JSON nesting a token may have, whatever
+/// [`Limits::max_json_depth`] says.
+///
+/// The reader itself never recurses, but a decoded [`Value`](crate::Value)
+/// is dropped, cloned, compared and converted recursively, so a deeper one
+/// could overflow the stack of the thread that touches it (a few thousand
+/// levels are enough on a 2 MiB stack in a debug build). Python's own `json`
+/// stops near 1000 levels, so Django cannot read deeper payloads either.
+pub const MAX_JSON_DEPTH: usize = 512;
+
 /// Hard limits applied to untrusted tokens, past what Django does.
 ///
 /// ```
@@ -39,7 +49,9 @@ pub struct Limits {
     /// The largest payload once base64-decoded and inflated, in bytes.
     /// Default 65536. This is what stops a validly signed zip bomb.
     pub max_inflated_len: usize,
-    /// How deeply JSON arrays and objects may nest. Default 128.
+    /// How deeply JSON arrays and objects may nest. Default 128; values
+    /// above [`MAX_JSON_DEPTH`] act as [`MAX_JSON_DEPTH`] (see
+    /// [`json_depth`](Self::json_depth)).
     pub max_json_depth: usize,
 }
 
@@ -68,7 +80,20 @@ impl Limits {
         self
     }
 
-    /// Sets [`max_json_depth`](Self::max_json_depth).
+    /// The nesting depth enforced on decode: [`max_json_depth`](Self::max_json_depth),
+    /// capped at [`MAX_JSON_DEPTH`].
+    ///
+    /// ```
+    /// use signed_session::signing::{Limits, MAX_JSON_DEPTH};
+    /// assert_eq!(Limits::default().json_depth(), 128);
+    /// assert_eq!(Limits::default().with_max_json_depth(usize::MAX).json_depth(), MAX_JSON_DEPTH);
+    /// ```
+    pub fn json_depth(&self) -> usize {
+        self.max_json_depth.min(MAX_JSON_DEPTH)
+    }
+
+    /// Sets [`max_json_depth`](Self::max_json_depth) (at most
+    /// [`MAX_JSON_DEPTH`] takes effect).
     #[must_use]
     pub fn with_max_json_depth(mut self, n: usize) -> Self {
         self.max_json_depth = n;

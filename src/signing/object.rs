@@ -223,8 +223,8 @@ impl ObjectSigner {
         now: f64,
     ) -> Result<Loaded, DecodeError> {
         let opened = self.open_at(token, max_age, now)?;
-        let value = json::from_slice(&opened.json, self.limits.max_json_depth)
-            .map_err(PayloadError::Json)?;
+        let value =
+            json::from_slice(&opened.json, self.limits.json_depth()).map_err(PayloadError::Json)?;
         Ok(Loaded {
             value,
             timestamp: opened.timestamp,
