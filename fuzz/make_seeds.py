@@ -38,6 +38,10 @@ def main():
         if cookie and cookie.get("value"):
             tokens[f"middleware-{c['id']}-response"] = cookie["value"]
             tokens[f"middleware-{c['id']}-header"] = "sessionid=" + cookie["value"]
+    # Past the default 8 KiB token limit, so the fuzzer starts with inputs
+    # that must be refused as too long (libFuzzer grows lengths slowly).
+    body = v["dumps"][0]["expected"]["token"]
+    write("decode_any", "oversize-9000", (body * (9000 // len(body) + 1))[:9000])
     for target in ("decode_any", "tamper", "unsign", "cookie_header"):
         for name, tok in tokens.items():
             write(target, name, tok)
