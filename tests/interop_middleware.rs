@@ -115,7 +115,8 @@ impl Mw {
             .with_session_config(
                 SessionConfig::new()
                     .with_use_tz(self.use_tz)
-                    .with_enforce_expiry(false),
+                    .with_enforce_expiry(false)
+                    .with_limits(ops::roomy_limits()),
             )
             .with_name(self.name.as_str())
             .with_domain(self.domain.clone())

@@ -72,6 +72,7 @@ impl Settings {
             .with_expire_at_browser_close(self.expire_at_browser_close)
             .with_use_tz(self.use_tz)
             .with_enforce_expiry(enforce_expiry)
+            .with_limits(roomy_limits())
     }
 
     /// A codec for these settings.
@@ -84,6 +85,14 @@ impl Settings {
         }
         SessionCodec::new(&ring, self.config(enforce_expiry))
     }
+}
+
+/// Limits far above the defaults: Django has none, and generated sessions
+/// may be large.
+pub fn roomy_limits() -> signed_session::Limits {
+    signed_session::Limits::default()
+        .with_max_token_len(1 << 20)
+        .with_max_inflated_len(1 << 20)
 }
 
 fn r(v: impl Into<Value>) -> Value {
