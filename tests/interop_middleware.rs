@@ -529,8 +529,7 @@ impl Ours for FrameworkFree {
 }
 
 /// Runs a script on both sides; `crossed` swaps the jars (each side gets
-/// the cookie the other set). Returns the number of requests compared and
-/// whether the script stopped at the known `pop` difference.
+/// the cookie the other set). Returns the number of requests compared.
 fn run_script(
     django: &mut Oracle,
     mw: &Mw,
@@ -538,7 +537,7 @@ fn run_script(
     steps: &[Step],
     crossed: bool,
     label: &str,
-) -> Result<(usize, bool), String> {
+) -> Result<usize, String> {
     let (mut dj, mut rj) = (Jar::default(), Jar::default());
     let mut scripted = 1_700_000_000.375;
     let mut errors = Vec::new();
@@ -550,10 +549,6 @@ fn run_script(
         let (r, now) = ours.request(rh.as_deref(), &st.ops, st.status, st.vary, scripted);
         let d = django_request(django, mw, dh.as_deref(), &st.ops, st.status, st.vary, now);
         if let Some(why) = differences(&d, &r, ours.middleware(), now) {
-            if KNOWN_POP_BUG && is_pop_quirk(&st.ops, &d, &r) {
-                // The jars now differ for a known reason; stop this script.
-                return Ok((i + 1, true));
-            }
             errors.push(format!(
                 "{label}, step {i} ({}), now {now}, ops {}:\n  cookie to django {dh:?}\n  cookie to rust   {rh:?}\n  {why}",
                 st.what,
@@ -564,31 +559,10 @@ fn run_script(
         rj.apply(&mw.name, &r.set_cookies);
     }
     if errors.is_empty() {
-        Ok((steps.len(), false))
+        Ok(steps.len())
     } else {
         Err(errors.join("\n\n"))
     }
-}
-
-/// Set to `false` once `Session::pop` follows Django on a refused cookie
-/// (see `pop_first_on_a_refused_cookie_leaves_modified_false` in
-/// tests/interop_session.rs).
-const KNOWN_POP_BUG: bool = true;
-
-/// The known difference seen through the middleware: `pop` is the view's
-/// first access of a session whose cookie was refused; Django sends no
-/// cookie, we send a signed `{}`.
-fn is_pop_quirk(ops: &[Value], d: &Answer, r: &Answer) -> bool {
-    let first = ops
-        .iter()
-        .filter_map(|o| items(o).first().and_then(Value::as_str))
-        .find(|n| *n != "is_empty");
-    first == Some("pop")
-        && d.set_cookies.is_empty()
-        && r.set_cookies.len() == 1
-        && split_value(&r.set_cookies[0]).0.starts_with("e30:")
-        && d.vary == r.vary
-        && d.view_results == r.view_results
 }
 
 fn presets() -> Vec<(&'static str, Mw)> {
@@ -674,10 +648,7 @@ fn scripted_sequences_match_django() {
             let label = format!("{label}{}", if crossed { " (jars crossed)" } else { "" });
             let mut ours = FrameworkFree(mw.rust());
             match run_script(&mut django, &mw, &mut ours, &steps, crossed, &label) {
-                Ok((n, false)) => total += n,
-                Ok((_, true)) => {
-                    errors.push(format!("{label}: the script hit the pop() difference"))
-                }
+                Ok(n) => total += n,
                 Err(e) => errors.push(e),
             }
         }
@@ -705,7 +676,7 @@ fn random_sequences_match_django() {
     let mut rng = Rng::new(seed ^ 0x6d77_7265);
     let sequences = 120;
     let presets = presets();
-    let (mut requests, mut known, mut errors) = (0, 0, Vec::new());
+    let (mut requests, mut errors) = (0, Vec::new());
     for n in 0..sequences {
         let (label, mw) = rng.pick(&presets).clone();
         let steps: Vec<Step> = (0..rng.range(2, 8))
@@ -720,16 +691,12 @@ fn random_sequences_match_django() {
             crossed,
             &format!("random sequence {n} ({label}, seed {seed})"),
         ) {
-            Ok((k, hit)) => {
-                requests += k;
-                known += usize::from(hit);
-            }
+            Ok(k) => requests += k,
             Err(e) => errors.push(e),
         }
     }
     report(&format!(
-        "interop_middleware: seed {seed}: {sequences} random sequences, {requests} requests compared \
-         ({known} sequences stopped at the known pop() difference)"
+        "interop_middleware: seed {seed}: {sequences} random sequences, {requests} requests compared"
     ));
     if !errors.is_empty() {
         let count = errors.len();
@@ -1037,10 +1004,7 @@ fn tower_layer_matches_django() {
             );
             let mut tower = tower_side::Tower::new(&mw);
             match run_script(&mut django, &mw, &mut tower, &steps, crossed, &label) {
-                Ok((n, false)) => total += n,
-                Ok((_, true)) => {
-                    errors.push(format!("{label}: the script hit the pop() difference"))
-                }
+                Ok(n) => total += n,
                 Err(e) => errors.push(e),
             }
             retries += tower.retries;

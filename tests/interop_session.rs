@@ -562,7 +562,6 @@ fn random_op_sequences_agree() {
         .collect();
     let answers = django.call("sessions", obj([("cases", Value::Array(args))]));
     let mut fails = Vec::new();
-    let mut known = 0;
     for (i, ((list, start), d)) in cases.iter().zip(items(&answers)).enumerate() {
         let mut s = codec.load_at(cookie_for(*start).as_deref(), t0);
         let ours = Value::Array(ops::run_all(&codec, &mut s, list, t0));
@@ -579,10 +578,6 @@ fn random_op_sequences_agree() {
             || state_sans_key(&ours_state) != state_sans_key(theirs_state)
             || !key_ok
         {
-            if KNOWN_POP_BUG && is_pop_quirk(list, *start, &ours_state, theirs_state) {
-                known += 1;
-                continue;
-            }
             fails.push(format!(
                 "sequence {i} (seed {seed}, start {start}): ops {}\n  rust   {} {}\n  django {} {}",
                 show(&Value::Array(list.clone())),
@@ -594,38 +589,13 @@ fn random_op_sequences_agree() {
         }
     }
     report(&format!(
-        "interop_session: seed {seed}: {total} random SessionBase op sequences run on both sides ({known} hit the known pop() difference)"
+        "interop_session: seed {seed}: {total} random SessionBase op sequences run on both sides"
     ));
     if !fails.is_empty() {
         let n = fails.len();
         fails.truncate(6);
         panic!("{n} op sequence difference(s):\n\n{}", fails.join("\n\n"));
     }
-}
-
-/// Set to `false` once `Session::pop` follows Django on a refused cookie
-/// (see `pop_first_on_a_refused_cookie_leaves_modified_false`): the random
-/// sequences then stop tolerating that one difference.
-const KNOWN_POP_BUG: bool = true;
-
-/// The known difference: a sequence on a refused cookie whose first op is
-/// `pop`, where only `modified` differs (we say true, Django false).
-fn is_pop_quirk(list: &[Value], start: u64, ours: &Value, theirs: &Value) -> bool {
-    // `is_empty` does not touch the data, so it may come first.
-    let first_is_pop = list
-        .iter()
-        .filter_map(|o| items(o).first().and_then(Value::as_str))
-        .find(|name| *name != "is_empty")
-        == Some("pop");
-    let mut a = ours.clone();
-    a.as_object_mut()
-        .unwrap()
-        .insert("modified".into(), Value::Bool(false));
-    start == 2
-        && first_is_pop
-        && get(ours, "modified") == &Value::Bool(true)
-        && get(theirs, "modified") == &Value::Bool(false)
-        && &a == theirs
 }
 
 /// Regression test for a difference found by `random_op_sequences_agree`.
@@ -640,7 +610,6 @@ fn is_pop_quirk(list: &[Value], start: u64, ours: &Value, theirs: &Value) -> boo
 /// and its middleware sends no replacement cookie (only `Vary: Cookie`).
 /// Checked on Django 5.2.19 (the oracle confirms it below when present).
 #[test]
-#[ignore = "session-layer bug (issue 3): Session::pop as the first access of a refused cookie sets modified; Django leaves it false"]
 fn pop_first_on_a_refused_cookie_leaves_modified_false() {
     let settings = Settings::default();
     let codec = settings.codec(false);

@@ -409,11 +409,15 @@ impl Session {
     /// Django's `session.pop(key, None)`: removes and returns the value.
     /// Sets `modified` only if the key was present. Order is kept.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
+        // Django evaluates `self.modified or key in self._session`: the old
+        // flag is read before the lazy load runs, and the assignment then
+        // overwrites whatever a failed load set. So a `pop` that is the
+        // first access to a refused cookie leaves the session unmodified
+        // (checked against Django 5.2 by the interop tests).
+        let was_modified = self.modified.get();
         self.touch();
         let old = self.data.shift_remove(key);
-        if old.is_some() {
-            self.modified.set(true);
-        }
+        self.modified.set(was_modified || old.is_some());
         old
     }
 
@@ -460,7 +464,16 @@ impl Session {
     /// # Errors
     /// [`KeyError`] when the key is missing; `modified` is then unchanged.
     pub fn delete(&mut self, key: &str) -> Result<(), KeyError> {
-        self.remove(key).map(drop).ok_or_else(|| KeyError::new(key))
+        // Unlike `pop`, `del` loads first (a failed load sets `modified`)
+        // and only then finds the key missing.
+        self.touch();
+        match self.data.shift_remove(key) {
+            Some(_) => {
+                self.modified.set(true);
+                Ok(())
+            }
+            None => Err(KeyError::new(key)),
+        }
     }
 
     /// Django's `session.clear()`: drops the data but keeps the session key,
