@@ -602,18 +602,7 @@ mod inflate {
     }
 
     fn adler32(data: &[u8]) -> u32 {
-        const MOD: u32 = 65_521;
-        // 5552 bytes is the most that cannot overflow u32 before reducing.
-        let (mut a, mut b) = (1u32, 0u32);
-        for chunk in data.chunks(5552) {
-            for &x in chunk {
-                a += u32::from(x);
-                b += a;
-            }
-            a %= MOD;
-            b %= MOD;
-        }
-        b << 16 | a
+        zlib_rs::adler32::adler32(1, data)
     }
 
     /// Inflates the zlib stream at the start of `data` into `out`.
@@ -654,7 +643,25 @@ mod inflate {
     }
 
     fn blocks(bits: &mut Bits<'_>, out: &mut Vec<u8>, limit: usize) -> Result<(), ZlibError> {
-        let mut tables: Option<Tables> = None;
+        // The dynamic-block tables (a few KB) are kept per thread, so a
+        // call neither zeroes nor moves them.
+        thread_local! {
+            static TABLES: core::cell::RefCell<Option<Box<Tables>>> =
+                const { core::cell::RefCell::new(None) };
+        }
+        TABLES.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut slot) => blocks_with(bits, out, limit, &mut slot),
+            // Only reachable through re-entrance, which never happens.
+            Err(_) => blocks_with(bits, out, limit, &mut None),
+        })
+    }
+
+    fn blocks_with(
+        bits: &mut Bits<'_>,
+        out: &mut Vec<u8>,
+        limit: usize,
+        tables: &mut Option<Box<Tables>>,
+    ) -> Result<(), ZlibError> {
         loop {
             bits.refill()?;
             let last = bits.take(1) == 1;
@@ -665,10 +672,12 @@ mod inflate {
                     codes(bits, out, limit, lit, dist)?;
                 }
                 2 => {
-                    let t = tables.get_or_insert_with(|| Tables {
-                        clen: empty_code(),
-                        lit: empty_code(),
-                        dist: empty_code(),
+                    let t = tables.get_or_insert_with(|| {
+                        Box::new(Tables {
+                            clen: empty_code(),
+                            lit: empty_code(),
+                            dist: empty_code(),
+                        })
                     });
                     dynamic(bits, t)?;
                     codes(bits, out, limit, &t.lit, &t.dist)?;
