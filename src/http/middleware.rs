@@ -146,6 +146,8 @@ impl SessionMiddleware {
     }
 
     /// [`load_at`](Self::load_at) at the system clock's time.
+    #[cfg(feature = "clock")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
     pub fn load(&self, headers: &HeaderMap) -> LoadedSession {
         self.load_at(headers, crate::clock::now())
     }
@@ -205,6 +207,8 @@ impl SessionMiddleware {
     ///
     /// # Errors
     /// As [`finish_at`](Self::finish_at).
+    #[cfg(feature = "clock")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
     pub fn finish(
         &self,
         session: &mut Session,
@@ -252,6 +256,8 @@ impl SessionMiddleware {
     ///
     /// # Errors
     /// As [`process_response_at`](Self::process_response_at).
+    #[cfg(feature = "clock")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
     pub fn process_response<B: Default>(
         &self,
         session: &mut Session,
