@@ -3,6 +3,7 @@
 
 use super::config::SessionConfig;
 use super::expiry::{self, EXPIRY_KEY, Stored};
+use super::lazy::Data;
 use super::store::Session;
 use crate::error::{DecodeError, EncodeError, PayloadError};
 use crate::signing::{Compression, Keyring, ObjectSigner};
@@ -244,8 +245,12 @@ impl SessionCodec {
         // Django's `loads(..., max_age=self.get_session_cookie_age())`.
         #[allow(clippy::cast_precision_loss)] // ages are far below 2^53
         let max_age = self.config.cookie_age() as f64;
-        let loaded = self.signer.loads_value_at(cookie, Some(max_age), now)?;
-        let data = into_map(loaded.value)?;
+        // Verified, then validated as `loads` would, but each top-level
+        // value is only built when the application reads it.
+        let loaded = self.signer.open_at(cookie, Some(max_age), now)?;
+        let data = Data::parse(loaded.json, self.signer.limits().max_json_depth)
+            .map_err(PayloadError::Json)?
+            .ok_or_else(not_an_object)?;
         if self.config.enforce_expiry() {
             check_own_expiry(&data, loaded.timestamp, now, &self.config)?;
         }
@@ -270,17 +275,21 @@ fn usable(cookie: Option<&str>) -> Option<&str> {
 fn into_map(value: Value) -> Result<Map, DecodeError> {
     match value {
         Value::Object(map) => Ok(map),
-        _ => Err(PayloadError::Shape(serde::de::Error::custom(
-            "session data is not a JSON object",
-        ))
-        .into()),
+        _ => Err(not_an_object()),
     }
+}
+
+fn not_an_object() -> DecodeError {
+    PayloadError::Shape(serde::de::Error::custom(
+        "session data is not a JSON object",
+    ))
+    .into()
 }
 
 /// The check Django leaves out (tickets #19201, #27775): a session past its
 /// own `_session_expiry` is expired, whatever the cookie age allows.
 fn check_own_expiry(
-    data: &Map,
+    data: &Data,
     timestamp: i64,
     now: f64,
     config: &SessionConfig,

@@ -58,6 +58,7 @@ mod codec;
 mod config;
 mod error;
 mod expiry;
+mod lazy;
 mod store;
 
 pub use codec::{SESSION_STORE_SALT, SessionCodec};

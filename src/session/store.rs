@@ -10,6 +10,7 @@ use time::{OffsetDateTime, UtcOffset};
 use super::config::SessionConfig;
 use super::error::KeyError;
 use super::expiry::{self, EXPIRY_KEY, Expiry, ExpiryArgs, Policy};
+use super::lazy::Data;
 use crate::error::DecodeError;
 use crate::value::{Map, Value, ValueError};
 
@@ -55,7 +56,8 @@ const MIN_KEY_CHARS: usize = 8;
 #[derive(Clone, Debug)]
 pub struct Session {
     key: Option<String>,
-    data: Map,
+    /// Built, or raw JSON whose values are built on first read.
+    data: Data,
     accessed: Cell<bool>,
     modified: Cell<bool>,
     /// Set when the cookie failed to load: the first access then marks the
@@ -91,7 +93,7 @@ impl Session {
     pub(crate) fn from_parts(key: Option<String>, data: Map, policy: Policy) -> Self {
         Self {
             key: valid_key(key),
-            data,
+            data: Data::from(data),
             accessed: Cell::new(false),
             modified: Cell::new(false),
             create_on_access: Cell::new(false),
@@ -105,12 +107,13 @@ impl Session {
     /// A session whose cookie verified.
     pub(crate) fn loaded(
         key: &str,
-        data: Map,
+        data: Data,
         policy: Policy,
         key_index: usize,
         signed_at: i64,
     ) -> Self {
-        let mut s = Self::from_parts(Some(key.to_owned()), data, policy);
+        let mut s = Self::from_parts(Some(key.to_owned()), Map::new(), policy);
+        s.data = data;
         s.key_index = Some(key_index);
         s.signed_at = Some(signed_at);
         s
@@ -139,10 +142,10 @@ impl Session {
     ) -> Result<String, E> {
         self.touch();
         // Lend the map to the signer as a `Value` without copying it.
-        let value = Value::Object(core::mem::take(&mut self.data));
+        let value = Value::Object(self.data.take_map());
         let signed = sign(&value);
         if let Value::Object(map) = value {
-            self.data = map;
+            self.data = Data::from(map);
         }
         let token = signed?;
         self.key = valid_key(Some(token.clone()));
@@ -365,7 +368,7 @@ impl Session {
     /// The whole data map. Sets `accessed`.
     pub fn as_map(&self) -> &Map {
         self.touch();
-        &self.data
+        self.data.as_map()
     }
 
     // ----- writing -------------------------------------------------------
