@@ -12,7 +12,6 @@ use core::cell::OnceCell;
 use core::fmt;
 use core::ops::Range;
 
-use indexmap::IndexMap;
 use indexmap::map::Entry;
 
 use crate::encoding::json::{self, JsonError};
@@ -33,7 +32,9 @@ struct Raw {
     json: Vec<u8>,
     /// The depth limit for a value (one less than the document's).
     depth: usize,
-    entries: IndexMap<String, Slot>,
+    /// Keys are unique (the reader keeps the last of repeated ones), and
+    /// few: a linear search beats hashing every key of every request.
+    entries: Vec<(String, Slot)>,
     /// The whole map, once something asked for it by reference.
     all: OnceCell<Map>,
 }
@@ -45,6 +46,13 @@ struct Slot {
 }
 
 impl Raw {
+    fn slot(&self, key: &str) -> Option<&Slot> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, slot)| slot)
+    }
+
     fn build(&self, slot: &Slot) -> Value {
         // The range was validated with these very rules when the data was
         // loaded, so this cannot fail; `null` keeps it panic-free anyway.
@@ -68,7 +76,7 @@ impl Raw {
         let raw = Raw {
             json,
             depth,
-            entries: IndexMap::new(),
+            entries: Vec::new(),
             all: OnceCell::new(),
         };
         entries
@@ -199,14 +207,14 @@ impl Data {
 
     pub(crate) fn get(&self, key: &str) -> Option<&Value> {
         match self.lazy() {
-            Some(raw) => raw.entries.get(key).map(|slot| raw.value(slot)),
+            Some(raw) => raw.slot(key).map(|slot| raw.value(slot)),
             None => self.as_map().get(key),
         }
     }
 
     pub(crate) fn contains_key(&self, key: &str) -> bool {
         match self.lazy() {
-            Some(raw) => raw.entries.contains_key(key),
+            Some(raw) => raw.slot(key).is_some(),
             None => self.as_map().contains_key(key),
         }
     }
@@ -224,14 +232,14 @@ impl Data {
 
     pub(crate) fn keys(&self) -> impl ExactSizeIterator<Item = &String> + '_ {
         match self.lazy() {
-            Some(raw) => Either::Left(raw.entries.keys()),
+            Some(raw) => Either::Left(raw.entries.iter().map(|(k, _)| k)),
             None => Either::Right(self.as_map().keys()),
         }
     }
 
     pub(crate) fn values(&self) -> impl ExactSizeIterator<Item = &Value> + '_ {
         match self.lazy() {
-            Some(raw) => Either::Left(raw.entries.values().map(|slot| raw.value(slot))),
+            Some(raw) => Either::Left(raw.entries.iter().map(|(_, slot)| raw.value(slot))),
             None => Either::Right(self.as_map().values()),
         }
     }
@@ -283,10 +291,13 @@ mod tests {
         assert_eq!(d.keys().map(String::as_str).collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(d.get("a"), Some(&Value::from(3)));
         let raw = d.lazy().unwrap();
-        assert!(raw.entries["b"].value.get().is_none(), "b is not built yet");
+        assert!(
+            raw.slot("b").unwrap().value.get().is_none(),
+            "b is not built yet"
+        );
         assert!(d.contains_key("b") && !d.contains_key("z"));
         assert_eq!(d.values().count(), 2);
-        assert!(raw.entries["b"].value.get().is_some());
+        assert!(raw.slot("b").unwrap().value.get().is_some());
     }
 
     #[test]
@@ -314,6 +325,23 @@ mod tests {
         assert_eq!(d.shift_remove("a"), Some(Value::from(1)));
         d.clear();
         assert!(d.is_empty());
+    }
+
+    #[test]
+    fn repeated_keys_in_large_objects() {
+        // Past 32 keys the reader indexes them; repeats on both sides of
+        // that point keep the first position and the last value.
+        let mut text = String::from("{");
+        for i in 0..50 {
+            text.push_str(&format!("\"k{}\": {i},", i % 40));
+        }
+        text.push_str("\"k3\": \"last\"}");
+        let full = json::from_slice(text.as_bytes(), 128).unwrap();
+        let d = lazy(&text);
+        assert_eq!(d.len(), 40);
+        assert_eq!(d.get("k3").and_then(Value::as_str), Some("last"));
+        assert_eq!(d.get("k5").and_then(Value::as_i64), Some(45));
+        assert_eq!(&Value::Object(d.as_map().clone()), &full);
     }
 
     #[test]

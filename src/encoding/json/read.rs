@@ -756,7 +756,12 @@ pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<Vec<Raw
     let Some(inner_depth) = max_depth.checked_sub(1) else {
         return err(JsonErrorKind::TooDeep, start);
     };
-    let mut entries: indexmap::IndexMap<String, Range<usize>> = indexmap::IndexMap::new();
+    // Objects in cookies have a few dozen keys: a linear search for a
+    // repeated key is cheaper than hashing each one. Past `INDEX_FROM`
+    // keys a hash index takes over, so the worst case stays linear.
+    const INDEX_FROM: usize = 32;
+    let mut entries: Vec<RawEntry> = Vec::new();
+    let mut index: Option<std::collections::HashMap<String, usize>> = None;
     let mut i = skip_ws(bytes, start + 1);
     if bytes.get(i) == Some(&b'}') {
         i += 1;
@@ -765,7 +770,30 @@ pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<Vec<Raw
             let (key, after) = key_and_colon(&mut Build, bytes, i)?;
             let value_start = skip_ws(bytes, after);
             let value_end = skip_value(bytes, value_start, inner_depth)?;
-            entries.insert(key, value_start..value_end);
+            let range = value_start..value_end;
+            let found = match &index {
+                Some(ix) => ix.get(&key).copied(),
+                None => entries.iter().position(|(k, _)| *k == key),
+            };
+            match found.and_then(|at| entries.get_mut(at)) {
+                // Python's dict: the first position, the last value.
+                Some(entry) => entry.1 = range,
+                None => {
+                    if let Some(ix) = index.as_mut() {
+                        ix.insert(key.clone(), entries.len());
+                    }
+                    entries.push((key, range));
+                    if index.is_none() && entries.len() > INDEX_FROM {
+                        index = Some(
+                            entries
+                                .iter()
+                                .enumerate()
+                                .map(|(i, (k, _))| (k.clone(), i))
+                                .collect(),
+                        );
+                    }
+                }
+            }
             i = skip_ws(bytes, value_end);
             match bytes.get(i) {
                 Some(b',') => i = skip_ws(bytes, i + 1),
@@ -782,7 +810,7 @@ pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<Vec<Raw
     if end != bytes.len() {
         return err(JsonErrorKind::TrailingData, end);
     }
-    Ok(Some(entries.into_iter().collect()))
+    Ok(Some(entries))
 }
 
 #[cfg(test)]
