@@ -1256,8 +1256,11 @@ mod deflate {
             })
             + extra_bits;
         let fixed_bits = 3 + weigh(&lit_freq, &fixed_len) + weigh(&dist_freq, &|_| 5) + extra_bits;
-        // A stored block: header bits, padding to a byte, LEN and NLEN.
-        let stored_bits = (3 + 7 + 32 + 8 * data.len()) as u64;
+        // A stored block right after the 2-byte header: 3 header bits
+        // padded to a byte, LEN and NLEN, then the data. Compare whole
+        // bytes, since a Huffman block is padded to a byte at the end too.
+        let stored_bits = (8 + 32 + 8 * data.len()) as u64;
+        let huffman_bits = dynamic_bits.min(fixed_bits).div_ceil(8) * 8;
 
         let mut w = BitOut {
             out: Vec::with_capacity(data.len() / 2 + 64),
@@ -1266,7 +1269,7 @@ mod deflate {
         };
         // zlib's header for level 6 (0x78 0x9c), as Python writes it.
         w.out.extend_from_slice(&[0x78, 0x9c]);
-        if stored_bits <= dynamic_bits.min(fixed_bits) {
+        if stored_bits <= huffman_bits {
             w.put(1, 3); // final, stored
             w.flush();
             let len = data.len() as u16;
@@ -1337,6 +1340,25 @@ mod deflate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `deflate` fuzz target: a stored block was costed with
+    /// 7 bits of padding instead of 5, so 55 incompressible bytes came out
+    /// in a fixed-Huffman block one byte longer than stock zlib's 66.
+    #[test]
+    fn fuzz_deflate_stored_block_is_chosen_when_smallest() {
+        let data = [
+            175, 175, 49, 175, 255, 175, 175, 141, 49, 255, 49, 255, 238, 227, 227, 3, 0, 30, 155,
+            16, 3, 0, 3, 155, 30, 16, 176, 181, 157, 24, 48, 125, 103, 187, 0, 215, 151, 120, 8,
+            120, 8, 252, 0, 15, 186, 255, 238, 175, 175, 186, 255, 255, 255, 186, 178,
+        ];
+        let z = compress(&data);
+        assert_eq!(
+            z.len(),
+            data.len() + 11,
+            "stored: 2 header + 5 + data + 4 adler"
+        );
+        assert_eq!(decompress(&z, data.len()), Ok(data.to_vec()));
+    }
 
     #[test]
     fn round_trip() {
