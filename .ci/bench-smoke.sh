@@ -8,5 +8,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo bench --profile dev --no-run
-cargo bench --profile dev -- --test
+cargo bench --profile dev --benches --no-run
+cargo bench --profile dev --benches -- --test

@@ -190,22 +190,41 @@ def main():
     rej_floor = crit("floor", "hmac_verify_tampered", "T4K")
     rej_cookie = crit("reject_tampered_4k", "cookie")
     rows.append(("reject 4 KB", "T4K", "ours", rej, rej_floor, rej_cookie, dj[("reject", "T4K")]))
+    rows.append(("reject 4 KB", "T4K", "ours, session load", crit("reject_tampered_4k", "ours_session"),
+                 rej_floor, rej_cookie, dj[("reject", "T4K")]))
     rows.append(("reject 4 KB", "T4K", "cookie", rej_cookie, rej_floor, rej_cookie, None))
     checks.append(("reject tampered 4 KB < 1.5 µs", fmt_ns(rej), None if rej is None else rej < 1500))
     checks.append(("reject tampered 4 KB vs its HMAC floor", fmt_ratio(rej, rej_floor), None))
     checks.append(("reject >= 20x Django", fmt_ratio(dj[("reject", "T4K")], rej),
                    None if rej is None else dj[("reject", "T4K")] >= 20 * rej))
 
-    head = ["operation", "payload", "implementation", "time", "vs floor", "vs cookie", "Django", "Django / this"]
+    head = ["operation", "payload", "implementation", "time", "vs floor", "vs cookie", "Django", "Django / this",
+            "Django / floor"]
     table = [
-        [op, p, impl, fmt_ns(ns), fmt_ratio(ns, fl), fmt_ratio(ns, ck), fmt_ns(d), fmt_ratio(d, ns)]
+        [op, p, impl, fmt_ns(ns), fmt_ratio(ns, fl), fmt_ratio(ns, ck), fmt_ns(d), fmt_ratio(d, ns), fmt_ratio(d, fl)]
         for op, p, impl, ns, fl, ck, d in rows
     ]
     print(f"Django {django.get_version()}, Python {platform.python_version()}; criterion medians from {CRITERION}")
     print_table(head, table, args.markdown)
     print()
     print_table(["target", "measured", "verdict"], [[t, m, verdict(v)] for t, m, v in checks], args.markdown)
+    print()
+    print_policy(data, args.markdown)
     return 0
+
+
+def print_policy(data, markdown):
+    """Django's compression rule against none: the save, the later loads, the cookie size."""
+    rows = []
+    for key, name in NAMES.items():
+        e = data["payloads"][key]
+        sizes = {"django": len(e["compressed"]), "never": len(e["plain"])}
+        for mode in ("django", "never"):
+            rows.append([
+                name, mode, f"{e['json_len']} B", f"{sizes[mode]} B",
+                fmt_ns(crit("policy_save", mode, name)), fmt_ns(crit("policy_load", mode, name)),
+            ])
+    print_table(["payload", "compression", "JSON", "cookie", "save", "each later load"], rows, markdown)
 
 
 def print_table(head, rows, markdown):
