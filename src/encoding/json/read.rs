@@ -723,6 +723,45 @@ pub fn skip_value(bytes: &[u8], pos: usize, max_depth: usize) -> Result<usize> {
     parse_value(&mut Skip, bytes, pos, max_depth).map(|((), end)| end)
 }
 
+/// A fast, non-cryptographic hash of an object key (FNV-1a folded eight
+/// bytes at a time). Only used to find repeated keys in data that passed
+/// its signature check; collisions are handled by the caller.
+fn key_hash(key: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ key.len() as u64;
+    let mut chunks = key.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w))
+            .wrapping_mul(0x0000_0100_0000_01b3)
+            .rotate_left(29);
+    }
+    for &b in chunks.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The map of [`key_hash`] values hashes them no further.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl core::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).rotate_left(5);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type KeyHashBuild = core::hash::BuildHasherDefault<KeyHasher>;
+
 /// One entry of [`parse_object_raw`]: a decoded key and the byte range of
 /// its raw, validated value.
 pub type RawEntry = (String, Range<usize>);
@@ -756,12 +795,14 @@ pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<Vec<Raw
     let Some(inner_depth) = max_depth.checked_sub(1) else {
         return err(JsonErrorKind::TooDeep, start);
     };
-    // Objects in cookies have a few dozen keys: a linear search for a
-    // repeated key is cheaper than hashing each one. Past `INDEX_FROM`
-    // keys a hash index takes over, so the worst case stays linear.
-    const INDEX_FROM: usize = 32;
+    // Repeated keys are found through a map from a cheap hash of the key
+    // to its first entry (no key is copied or SipHashed); a hash shared by
+    // two different keys falls back to a linear search, so any input stays
+    // correct. Small objects skip the map altogether.
+    const INDEX_FROM: usize = 8;
     let mut entries: Vec<RawEntry> = Vec::new();
-    let mut index: Option<std::collections::HashMap<String, usize>> = None;
+    let mut index: std::collections::HashMap<u64, usize, KeyHashBuild> =
+        std::collections::HashMap::default();
     let mut i = skip_ws(bytes, start + 1);
     if bytes.get(i) == Some(&b'}') {
         i += 1;
@@ -771,27 +812,30 @@ pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<Vec<Raw
             let value_start = skip_ws(bytes, after);
             let value_end = skip_value(bytes, value_start, inner_depth)?;
             let range = value_start..value_end;
-            let found = match &index {
-                Some(ix) => ix.get(&key).copied(),
-                None => entries.iter().position(|(k, _)| *k == key),
+            let linear = |entries: &[RawEntry]| entries.iter().position(|(k, _)| *k == key);
+            let hash = key_hash(key.as_bytes());
+            let found = if entries.len() < INDEX_FROM {
+                linear(&entries)
+            } else {
+                if index.is_empty() {
+                    for (at, (k, _)) in entries.iter().enumerate() {
+                        index.entry(key_hash(k.as_bytes())).or_insert(at);
+                    }
+                }
+                match index.get(&hash) {
+                    None => None,
+                    Some(&at) if entries.get(at).is_some_and(|(k, _)| *k == key) => Some(at),
+                    Some(_) => linear(&entries),
+                }
             };
             match found.and_then(|at| entries.get_mut(at)) {
                 // Python's dict: the first position, the last value.
                 Some(entry) => entry.1 = range,
                 None => {
-                    if let Some(ix) = index.as_mut() {
-                        ix.insert(key.clone(), entries.len());
+                    if !index.is_empty() {
+                        index.entry(hash).or_insert(entries.len());
                     }
                     entries.push((key, range));
-                    if index.is_none() && entries.len() > INDEX_FROM {
-                        index = Some(
-                            entries
-                                .iter()
-                                .enumerate()
-                                .map(|(i, (k, _))| (k.clone(), i))
-                                .collect(),
-                        );
-                    }
                 }
             }
             i = skip_ws(bytes, value_end);
