@@ -300,7 +300,8 @@ fn read_string<O: StrOut>(bytes: &[u8], start: usize, out: &mut O) -> Result<usi
 
 /// Reads a string into a new `String`.
 fn read_owned_string(bytes: &[u8], start: usize) -> Result<(String, usize)> {
-    let mut buf = Vec::new();
+    // Most keys and values fit here, so growing (a copy each time) is rare.
+    let mut buf = Vec::with_capacity(24);
     let end = read_string(bytes, start, &mut buf)?;
     // The buffer holds ASCII runs and whole encoded chars, so it is valid
     // UTF-8; the lossy path is never taken.
@@ -800,7 +801,7 @@ pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<Vec<Raw
     // two different keys falls back to a linear search, so any input stays
     // correct. Small objects skip the map altogether.
     const INDEX_FROM: usize = 8;
-    let mut entries: Vec<RawEntry> = Vec::new();
+    let mut entries: Vec<RawEntry> = Vec::with_capacity(INDEX_FROM * 2);
     let mut index: std::collections::HashMap<u64, usize, KeyHashBuild> =
         std::collections::HashMap::default();
     let mut i = skip_ws(bytes, start + 1);
@@ -818,6 +819,7 @@ pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<Vec<Raw
                 linear(&entries)
             } else {
                 if index.is_empty() {
+                    index.reserve(INDEX_FROM * 8);
                     for (at, (k, _)) in entries.iter().enumerate() {
                         index.entry(key_hash(k.as_bytes())).or_insert(at);
                     }
