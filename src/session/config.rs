@@ -11,6 +11,11 @@ pub const SESSION_SALT: &str = "django.contrib.sessions.backends.signed_cookies"
 /// Django's default `SESSION_COOKIE_AGE`: two weeks, in seconds.
 pub const DEFAULT_COOKIE_AGE: i64 = 1_209_600;
 
+/// The session codec's default compression policy: compress only JSON of
+/// 1 KiB or more (then with Django's 2-byte rule). See
+/// [`SessionConfig::with_compression`].
+pub const DEFAULT_COMPRESSION: Compression = Compression::MinJsonLen(1024);
+
 /// Session settings. Every default is Django's, except `enforce_expiry`,
 /// which goes beyond Django (see [`SessionConfig::with_enforce_expiry`]),
 /// and the decoding `limits`, which Django does not have.
@@ -23,7 +28,7 @@ pub const DEFAULT_COOKIE_AGE: i64 = 1_209_600;
 /// | [`naive_offset`](Self::naive_offset) | `TIME_ZONE` (as a fixed offset) | UTC |
 /// | [`salt`](Self::salt) | (the backend's salt) | `"django.contrib.sessions.backends.signed_cookies"` |
 /// | [`enforce_expiry`](Self::enforce_expiry) | none (ours) | `true` |
-/// | [`compression`](Self::compression) | (the backend's `compress=True`) | [`Compression::Django`] |
+/// | [`compression`](Self::compression) | (the backend's `compress=True`) | [`Compression::MinJsonLen`]`(1024)` (ours; see below) |
 /// | [`limits`](Self::limits) | none (ours) | [`Limits::default()`] |
 ///
 /// ```
@@ -54,7 +59,7 @@ impl Default for SessionConfig {
             naive_offset: UtcOffset::UTC,
             salt: SESSION_SALT.to_owned(),
             enforce_expiry: true,
-            compression: Compression::Django,
+            compression: DEFAULT_COMPRESSION,
             limits: Limits::default(),
         }
     }
@@ -114,10 +119,16 @@ impl SessionConfig {
         self
     }
 
-    /// When to zlib-compress the session JSON. Default
-    /// [`Compression::Django`] (Django's session backend always asks for
-    /// compression and keeps it when it saves 2 bytes or more). Django reads
-    /// every choice.
+    /// When to zlib-compress the session JSON. Django reads every choice.
+    ///
+    /// The default, [`DEFAULT_COMPRESSION`] (`MinJsonLen(1024)`), differs
+    /// from Django, whose backend always tries compression and keeps it when
+    /// it saves 2 bytes or more: below 1 KiB of JSON compression saves a few
+    /// dozen bytes of cookie but makes the save several times slower and
+    /// every later load about twice as slow (benches/RESULTS.md). Use
+    /// [`Compression::Django`] to make the same compress/don't-compress
+    /// choices as Django (uncompressed tokens are then byte-identical to
+    /// Django's).
     pub fn with_compression(mut self, compression: Compression) -> Self {
         self.compression = compression;
         self
