@@ -171,12 +171,22 @@ fuzz_target!(|data: &[u8]| {
         check_session(&sessions[0], &signed, NOW);
         if signed.len() <= codec.limits().max_token_len {
             let r = codec.loads_value_at(&signed, None, NOW);
-            if let Err(e) = r {
-                assert!(
-                    e.signature_was_valid(),
-                    "a token this target signed failed at the signature: {e}"
-                );
-                assert_ne!(e.kind(), DecodeErrorKind::BadSignature);
+            // The unverified inspector reads a verified token the same way.
+            let seen = inspect(&signed, codec.limits());
+            match r {
+                Err(e) => {
+                    assert!(
+                        e.signature_was_valid(),
+                        "a token this target signed failed at the signature: {e}"
+                    );
+                    assert_ne!(e.kind(), DecodeErrorKind::BadSignature);
+                }
+                Ok(loaded) => {
+                    let seen = seen.unwrap_or_else(|| panic!("inspect refused {signed:?}"));
+                    assert_eq!(seen.payload.as_ref(), Ok(&loaded.value));
+                    assert_eq!(seen.timestamp, Some(loaded.timestamp));
+                    assert_eq!(seen.compressed, loaded.compressed);
+                }
             }
         }
     }
