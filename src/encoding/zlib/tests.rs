@@ -1,0 +1,301 @@
+use super::*;
+
+/// Found by the `deflate` fuzz target: a stored block was costed with
+/// 7 bits of padding instead of 5, so 55 incompressible bytes came out
+/// in a fixed-Huffman block one byte longer than stock zlib's 66.
+#[test]
+fn fuzz_deflate_stored_block_is_chosen_when_smallest() {
+    let data = [
+        175, 175, 49, 175, 255, 175, 175, 141, 49, 255, 49, 255, 238, 227, 227, 3, 0, 30, 155, 16,
+        3, 0, 3, 155, 30, 16, 176, 181, 157, 24, 48, 125, 103, 187, 0, 215, 151, 120, 8, 120, 8,
+        252, 0, 15, 186, 255, 238, 175, 175, 186, 255, 255, 255, 186, 178,
+    ];
+    let z = compress(&data);
+    assert_eq!(
+        z.len(),
+        data.len() + 11,
+        "stored: 2 header + 5 + data + 4 adler"
+    );
+    assert_eq!(decompress(&z, data.len()), Ok(data.to_vec()));
+}
+
+#[test]
+fn round_trip() {
+    let data = b"{\"cart\":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]}".repeat(20);
+    let z = compress(&data);
+    assert_eq!(&z[..2], &[0x78, 0x9c]);
+    assert!(z.len() < data.len());
+    assert_eq!(decompress(&z, 1 << 20), Ok(data.clone()));
+    // Reused state gives the same output.
+    assert_eq!(compress(&data), z);
+}
+
+#[test]
+fn trailing_garbage_is_ignored() {
+    let mut z = compress(b"{\"a\":1}");
+    z.extend_from_slice(b"garbage");
+    assert_eq!(decompress(&z, 1024), Ok(b"{\"a\":1}".to_vec()));
+}
+
+#[test]
+fn truncated_and_invalid() {
+    let z = compress(&b"abcdefgh".repeat(100));
+    let cut = &z[..z.len() - 5];
+    assert_eq!(decompress(cut, 1 << 20), Err(ZlibError::Truncated));
+    assert_eq!(decompress(b"not zlib", 1 << 20), Err(ZlibError::Invalid));
+    assert_eq!(decompress(b"", 1 << 20), Err(ZlibError::Truncated));
+}
+
+#[test]
+fn limit_is_enforced_exactly() {
+    let data = vec![b'a'; 10_000];
+    let z = compress(&data);
+    assert_eq!(decompress(&z, 10_000).map(|v| v.len()), Ok(10_000));
+    assert_eq!(
+        decompress(&z, 9_999),
+        Err(ZlibError::TooLarge { limit: 9_999 })
+    );
+}
+
+/// zlib-rs through flate2, as the reference for the inflater.
+fn reference(data: &[u8], limit: usize) -> Result<Vec<u8>, ZlibError> {
+    use flate2::{Decompress, FlushDecompress};
+    let mut d = Decompress::new(true);
+    let mut out = Vec::with_capacity(limit + 1);
+    match d.decompress_vec(data, &mut out, FlushDecompress::Finish) {
+        Ok(Status::StreamEnd) if out.len() <= limit => Ok(out),
+        Ok(_) if out.len() > limit => Err(ZlibError::TooLarge { limit }),
+        Ok(_) => Err(ZlibError::Truncated),
+        Err(_) => Err(ZlibError::Invalid),
+    }
+}
+
+fn deflate_with(data: &[u8], level: u32) -> Vec<u8> {
+    let mut c = Compress::new(Compression::new(level), true);
+    // Level 1 can expand incompressible input by more than a few bytes.
+    let mut out = Vec::with_capacity(data.len() * 2 + 64);
+    assert_eq!(
+        c.compress_vec(data, &mut out, FlushCompress::Finish)
+            .unwrap(),
+        Status::StreamEnd
+    );
+    out
+}
+
+#[test]
+fn every_block_type_and_level() {
+    let text = br#"{"_auth_user_id":"42","cart":[1,2,3],"n":"\u00e9"}"#.repeat(40);
+    let noise: Vec<u8> = (0u32..3000)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    for data in [&text[..], &noise[..], b"", b"a", &text[..7]] {
+        for level in 0..=9 {
+            let z = deflate_with(data, level);
+            assert_eq!(
+                decompress(&z, 1 << 20),
+                Ok(data.to_vec()),
+                "level {level}, len {}",
+                data.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn fixed_huffman_and_stored_blocks_by_hand() {
+    // "a" with fixed Huffman codes (zlib.compress(b"a") on a 1-byte input).
+    assert_eq!(
+        decompress(&[0x78, 0x9c, 0x4b, 0x04, 0x00, 0x00, 0x62, 0x00, 0x62], 10),
+        Ok(b"a".to_vec())
+    );
+    // A stored block: 78 01, final stored, LEN 2, NLEN !2, "hi", adler.
+    let stored = [
+        0x78, 0x01, 0x01, 0x02, 0x00, 0xfd, 0xff, b'h', b'i', 0x01, 0x3b, 0x00, 0xd2,
+    ];
+    assert_eq!(decompress(&stored, 10), Ok(b"hi".to_vec()));
+    assert_eq!(
+        decompress(&stored, 1),
+        Err(ZlibError::TooLarge { limit: 1 })
+    );
+    let mut bad_nlen = stored;
+    bad_nlen[5] = 0xfc;
+    assert_eq!(decompress(&bad_nlen, 10), Err(ZlibError::Invalid));
+    let mut bad_sum = stored;
+    bad_sum[12] ^= 1;
+    assert_eq!(decompress(&bad_sum, 10), Err(ZlibError::Invalid));
+    for cut in 0..stored.len() {
+        assert_eq!(
+            decompress(&stored[..cut], 10),
+            Err(ZlibError::Truncated),
+            "cut at {cut}"
+        );
+    }
+}
+
+#[test]
+fn header_checks() {
+    // Preset dictionary flag, window over 32K, method 7, bad check bits.
+    for head in [[0x78, 0xbb], [0x88, 0x98], [0x77, 0x85], [0x78, 0x9d]] {
+        let mut z = compress(b"{}");
+        z[..2].copy_from_slice(&head);
+        assert_eq!(decompress(&z, 100), Err(ZlibError::Invalid), "{head:x?}");
+    }
+}
+
+#[test]
+fn small_deflater_sizes_are_close_to_zlib() {
+    for name in ["p1", "p2", "p3", "tamper4k"] {
+        let path = format!("{}/benches/data/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let data = std::fs::read(path).unwrap();
+        let ours = compress(&data);
+        let zlib = compress_zlib_rs(&data);
+        assert_eq!(reference(&ours, 1 << 20), Ok(data.clone()), "{name}");
+        assert_eq!(decompress(&ours, 1 << 20), Ok(data.clone()), "{name}");
+        // Within 3% (plus a few bytes) of zlib-rs at level 6.
+        assert!(
+            ours.len() <= zlib.len() + zlib.len() * 3 / 100 + 4,
+            "{name}: {} bytes vs zlib-rs {}",
+            ours.len(),
+            zlib.len()
+        );
+    }
+}
+
+#[test]
+fn code_lengths_are_limited_and_complete() {
+    // Fibonacci frequencies give the deepest Huffman trees.
+    let mut fib = vec![1u32, 1];
+    while fib.len() < 30 {
+        let n = fib[fib.len() - 1] + fib[fib.len() - 2];
+        fib.push(n);
+    }
+    for (n, limit) in [
+        (30usize, 15u32),
+        (19, 7),
+        (2, 15),
+        (1, 15),
+        (0, 15),
+        (286, 15),
+    ] {
+        let freq: Vec<u32> = (0..n).map(|i| fib[i % 30]).collect();
+        let mut lens = vec![0u8; n.max(2)];
+        let mut padded = freq.clone();
+        padded.resize(n.max(2), 0);
+        deflate::code_lengths(&padded, limit, &mut lens);
+        assert!(lens.iter().all(|&l| u32::from(l) <= limit), "{n}: {lens:?}");
+        let kraft: u64 = lens
+            .iter()
+            .filter(|&&l| l > 0)
+            .map(|&l| 1u64 << (limit - u32::from(l)))
+            .sum();
+        assert_eq!(kraft, 1u64 << limit, "{n} symbols, limit {limit}: {lens:?}");
+    }
+}
+
+#[test]
+fn small_deflater_edge_cases() {
+    for data in [
+        &b""[..],
+        b"a",
+        b"ab",
+        b"aaa",
+        b"aaaa",
+        &[0u8; 300],
+        &[7u8; 32 * 1024],
+        &b"abc".repeat(100),
+    ] {
+        let z = compress(data);
+        assert_eq!(
+            reference(&z, 1 << 20),
+            Ok(data.to_vec()),
+            "len {}",
+            data.len()
+        );
+    }
+    // Incompressible data comes out as a stored block.
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let noise: Vec<u8> = (0..1000)
+        .map(|_| {
+            // xorshift64: bytes with no repeats worth a match.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 32) as u8
+        })
+        .collect();
+    let z = compress(&noise);
+    assert_eq!(z.len(), noise.len() + 2 + 5 + 4);
+    assert_eq!(reference(&z, 1 << 20), Ok(noise));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// What the small deflater makes, zlib-rs inflates back.
+    #[test]
+    fn small_deflater_round_trips(data in proptest::collection::vec(0u8..12, 0..4000),
+                                  text in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+                                  repeat in 1usize..20) {
+        let mut input = data;
+        input.extend(text.repeat(repeat));
+        let z = compress(&input);
+        proptest::prop_assert_eq!(reference(&z, 1 << 20), Ok(input.clone()));
+        proptest::prop_assert_eq!(decompress(&z, 1 << 20), Ok(input));
+    }
+
+    /// Any stream flate2 makes decodes to its input, at every level.
+    #[test]
+    fn round_trips_like_zlib(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3000),
+                             level in 0u32..10, repeat in 1usize..4) {
+        let data = data.repeat(repeat);
+        let z = deflate_with(&data, level);
+        proptest::prop_assert_eq!(decompress(&z, 1 << 20), Ok(data));
+    }
+
+    /// Damaged streams get the same verdict as zlib-rs: the same bytes,
+    /// or an error (the size cap is checked at the same output size).
+    #[test]
+    fn damaged_streams_agree_with_zlib(data in proptest::collection::vec(0u8..8, 1..800),
+                                       flips in proptest::collection::vec((0usize..2000, 0u8..8), 1..4),
+                                       cut in 0usize..2000, limit in 1usize..2000) {
+        let mut z = deflate_with(&data, 6);
+        for (at, bit) in flips {
+            let n = z.len();
+            z[at % n] ^= 1 << bit;
+        }
+        z.truncate(cut.max(1).min(z.len()));
+        let ours = decompress(&z, limit);
+        let theirs = reference(&z, limit);
+        match (&ours, &theirs) {
+            (Ok(a), Ok(b)) => proptest::prop_assert_eq!(a, b),
+            (Err(_), Err(_)) => {}
+            _ => proptest::prop_assert!(false, "ours {:?} vs zlib-rs {:?}", ours, theirs),
+        }
+    }
+
+    /// Arbitrary bytes never panic and agree with zlib-rs on ok/err.
+    #[test]
+    fn garbage_agrees_with_zlib(mut z in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+        if z.len() >= 2 {
+            z[0] = 0x78;
+            z[1] = 0x9c;
+        }
+        let ours = decompress(&z, 4096);
+        let theirs = reference(&z, 4096);
+        proptest::prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "ours {:?} vs zlib-rs {:?}", ours, theirs);
+        if let (Ok(a), Ok(b)) = (&ours, &theirs) {
+            proptest::prop_assert_eq!(a, b);
+        }
+    }
+}
+
+#[test]
+fn zip_bomb_stops_at_the_cap() {
+    let data = vec![0u8; 50 << 20];
+    let z = compress(&data);
+    assert!(z.len() < 100_000);
+    assert_eq!(
+        decompress(&z, 65_536),
+        Err(ZlibError::TooLarge { limit: 65_536 })
+    );
+}
