@@ -3,6 +3,7 @@
 //! `json.loads(data.decode("latin-1"))`). See spec §2.1.
 
 mod read;
+mod scan;
 mod write;
 
 pub use read::{

@@ -8,6 +8,7 @@
 
 use core::ops::Range;
 
+use super::scan;
 use crate::value::{Map, Number, Value};
 
 /// How deeply arrays and objects may nest before the reader gives up.
@@ -138,49 +139,6 @@ fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-#[inline]
-fn has_zero_byte(w: u64) -> bool {
-    w.wrapping_sub(ONES) & !w & HIGH != 0
-}
-
-/// Whether any of the 8 bytes needs attention inside a string: `"`, `\`, a
-/// control character, or a byte >= 0x80 (which must be transcoded).
-#[inline]
-fn word_is_special(w: u64) -> bool {
-    let below_space = w.wrapping_sub(ONES * 0x20) & !w;
-    (w | below_space) & HIGH != 0
-        || has_zero_byte(w ^ (ONES * u64::from(b'"')))
-        || has_zero_byte(w ^ (ONES * u64::from(b'\\')))
-}
-
-#[inline]
-fn byte_is_special(b: u8) -> bool {
-    !(0x20..0x80).contains(&b) || b == b'"' || b == b'\\'
-}
-
-/// Length of the leading run of string bytes that are copied as they are.
-#[inline]
-fn plain_run(bytes: &[u8]) -> usize {
-    let mut i = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        if word_is_special(u64::from_le_bytes(word)) {
-            break;
-        }
-        i += 8;
-    }
-    let tail = bytes.get(i..).unwrap_or(&[]);
-    i + tail
-        .iter()
-        .position(|&b| byte_is_special(b))
-        .unwrap_or(tail.len())
-}
-
 /// Where decoded string content goes: a buffer, or nowhere (validation only).
 trait StrOut {
     fn ascii(&mut self, run: &[u8]);
@@ -282,7 +240,7 @@ fn read_string<O: StrOut>(bytes: &[u8], start: usize, out: &mut O) -> Result<usi
     let mut i = start + 1;
     loop {
         let rest = bytes.get(i..).unwrap_or(&[]);
-        let run = plain_run(rest);
+        let run = scan::plain_run::<false>(rest);
         out.ascii(rest.get(..run).unwrap_or(&[]));
         i += run;
         match bytes.get(i) {

@@ -3,6 +3,7 @@
 
 use std::io::Write as _;
 
+use super::scan;
 use crate::value::{Number, Value};
 
 /// Python's `repr(float)`, which is what `json.dumps` writes for a float.
@@ -234,53 +235,6 @@ fn write_number(out: &mut Vec<u8>, n: &Number) {
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// Whether any byte of the word is zero (exact as a yes/no answer).
-#[inline]
-fn has_zero_byte(w: u64) -> bool {
-    w.wrapping_sub(ONES) & !w & HIGH != 0
-}
-
-/// Whether any of the 8 bytes in `w` must be escaped: below 0x20, 0x7F or
-/// above, `"` or `\`.
-#[inline]
-fn word_needs_escape(w: u64) -> bool {
-    // Bytes >= 0x80 show in the high bits; bytes < 0x20 are found with the
-    // classic "has a byte less than n" trick, exact for n <= 128.
-    let below_space = w.wrapping_sub(ONES * 0x20) & !w;
-    (w | below_space) & HIGH != 0
-        || has_zero_byte(w ^ (ONES * u64::from(b'"')))
-        || has_zero_byte(w ^ (ONES * u64::from(b'\\')))
-        || has_zero_byte(w ^ (ONES * 0x7F))
-}
-
-#[inline]
-fn byte_needs_escape(b: u8) -> bool {
-    !(0x20..0x7F).contains(&b) || b == b'"' || b == b'\\'
-}
-
-/// Length of the leading run of bytes that are written as they are.
-#[inline]
-fn plain_run(bytes: &[u8]) -> usize {
-    let mut i = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        if word_needs_escape(u64::from_le_bytes(word)) {
-            break;
-        }
-        i += 8;
-    }
-    let tail = bytes.get(i..).unwrap_or(&[]);
-    i + tail
-        .iter()
-        .position(|&b| byte_needs_escape(b))
-        .unwrap_or(tail.len())
-}
-
 #[inline]
 fn hex_digit(d: u32) -> u8 {
     // `d` is a nibble, so it fits a u8.
@@ -316,7 +270,7 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let mut i = 0;
     while i < bytes.len() {
         let rest = bytes.get(i..).unwrap_or(&[]);
-        let run = plain_run(rest);
+        let run = scan::plain_run::<true>(rest);
         out.extend_from_slice(rest.get(..run).unwrap_or(&[]));
         i += run;
         let Some(&b) = bytes.get(i) else { break };
