@@ -1396,18 +1396,7 @@ mod tests {
     use super::{from_value, from_value_ref};
     use crate::value::{Map, Number, Value, to_value};
 
-    fn int(text: &str) -> Value {
-        Value::Number(Number::from_integer_str(text).unwrap())
-    }
-
-    fn obj(entries: Vec<(&str, Value)>) -> Value {
-        Value::Object(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-        )
-    }
+    use crate::value::testing::{int, obj};
 
     #[derive(Serialize, Deserialize, PartialEq, Debug, Clone)]
     enum Shape {

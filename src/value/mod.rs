@@ -214,3 +214,24 @@ impl serde::de::Error for ValueError {
         ValueError(msg.to_string())
     }
 }
+
+/// Builders shared by the unit tests of this module's files.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Number, Value};
+
+    /// An integer from its decimal text.
+    pub(crate) fn int(text: &str) -> Value {
+        Value::Number(Number::from_integer_str(text).unwrap())
+    }
+
+    /// An object from key/value pairs, in order.
+    pub(crate) fn obj(entries: Vec<(&str, Value)>) -> Value {
+        Value::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        )
+    }
+}

@@ -639,18 +639,7 @@ mod tests {
     use super::to_value;
     use crate::value::{Map, Number, Value};
 
-    fn int(text: &str) -> Value {
-        Value::Number(Number::from_integer_str(text).unwrap())
-    }
-
-    fn obj(entries: Vec<(&str, Value)>) -> Value {
-        Value::Object(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-        )
-    }
+    use crate::value::testing::{int, obj};
 
     #[test]
     fn integers_of_every_width_keep_their_value() {
