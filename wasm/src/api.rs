@@ -132,6 +132,16 @@ pub(crate) fn keyring_from(
     Ok(ring)
 }
 
+/// The request's `"salt"`, or `signing.dumps`' default salt when absent.
+fn salt(request: &Value) -> Result<&str, Failure> {
+    match opt(request, "salt") {
+        Some(v) => v
+            .as_str()
+            .ok_or_else(|| Failure::request("\"salt\" is not a string")),
+        None => Ok(DEFAULT_SALT),
+    }
+}
+
 /// `signing.dumps(payload, key=secret, salt=salt, compress=compress)` at
 /// time `timestamp`.
 ///
@@ -144,12 +154,7 @@ pub(crate) fn keyring_from(
 pub(crate) fn dumps(input: &[u8]) -> Vec<u8> {
     handle(input, |request| {
         let ring = keyring(request)?;
-        let salt = match opt(request, "salt") {
-            Some(v) => v
-                .as_str()
-                .ok_or_else(|| Failure::request("\"salt\" is not a string"))?,
-            None => DEFAULT_SALT,
-        };
+        let salt = salt(request)?;
         let compression = match opt(request, "compress") {
             Some(Value::Bool(true)) => Compression::Django,
             None | Some(Value::Bool(false)) => Compression::Never,
@@ -183,12 +188,7 @@ pub(crate) fn dumps(input: &[u8]) -> Vec<u8> {
 pub(crate) fn loads(input: &[u8]) -> Vec<u8> {
     handle(input, |request| {
         let ring = keyring(request)?;
-        let salt = match opt(request, "salt") {
-            Some(v) => v
-                .as_str()
-                .ok_or_else(|| Failure::request("\"salt\" is not a string"))?,
-            None => DEFAULT_SALT,
-        };
+        let salt = salt(request)?;
         let token = req_str(request, "token")?;
         let loaded = ObjectSigner::new(&ring, salt).loads_value_at(
             token,
