@@ -28,7 +28,7 @@ use common::{Data, Payload, SALT};
 use cookie::{Cookie, CookieJar};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use flate2::{Compress, Decompress, FlushCompress, FlushDecompress};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use signed_session::encoding::json;
 use signed_session::signing::{Compression, ObjectSigner};
@@ -182,7 +182,7 @@ fn keyed_mac(secret: &str) -> Hmac<Sha256> {
     h.update(SALT.as_bytes());
     h.update(b"signer");
     h.update(secret.as_bytes());
-    <Hmac<Sha256> as Mac>::new_from_slice(&h.finalize()).unwrap()
+    <Hmac<Sha256> as KeyInit>::new_from_slice(&h.finalize()).unwrap()
 }
 
 fn floor(c: &mut Criterion) {

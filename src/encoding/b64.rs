@@ -67,12 +67,11 @@ pub fn decode(text: &[u8]) -> Result<Vec<u8>, B64Error> {
         && text
             .iter()
             .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && let Ok(v) = URL_SAFE_NO_PAD.decode(text)
     {
-        if let Ok(v) = URL_SAFE_NO_PAD.decode(text) {
-            return Ok(v);
-        }
-        // Non-zero trailing bits: Python ignores them; fall through.
+        return Ok(v);
     }
+    // Non-zero trailing bits: Python ignores them; fall through.
     decode_lenient(text)
 }
 

@@ -103,10 +103,10 @@ fn number_from_json(n: &serde_json::Number) -> Number {
     if let Some(v) = n.as_u64() {
         return Number::from(v);
     }
-    if n.is_f64() {
-        if let Some(f) = n.as_f64() {
-            return Number::from(f);
-        }
+    if n.is_f64()
+        && let Some(f) = n.as_f64()
+    {
+        return Number::from(f);
     }
     // Only reachable when some crate in the build turns on serde_json's
     // `arbitrary_precision`: then a number can be a wide integer, or a float

@@ -134,7 +134,7 @@ fn round_tie_to_even(f: f64, digits: &mut [u8; 40], n: usize, exp: i32) -> usize
     };
     // A tie is only possible for 17 digits or fewer, and only an odd last
     // digit needs a change.
-    if n > 17 || (last_digit - b'0') % 2 == 0 {
+    if n > 17 || (last_digit - b'0').is_multiple_of(2) {
         return n;
     }
     let d = digits

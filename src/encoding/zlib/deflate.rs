@@ -378,6 +378,10 @@ fn codes(lens: &[u8], out: &mut [u16]) {
         }
     }
     for (&l, o) in lens.iter().zip(out.iter_mut()) {
+        #[allow(
+            clippy::collapsible_if,
+            reason = "rewritten by the exact-deflate change"
+        )]
         if l != 0 {
             if let Some(n) = next.get_mut(usize::from(l & 15)) {
                 *o = n.reverse_bits() >> (16 - u32::from(l));

@@ -157,10 +157,10 @@ impl<const N: usize, const F: usize> Huffman<N, F> {
             *first = 0;
         }
         for &l in lengths {
-            if l != 0 {
-                if let Some(c) = h.counts.get_mut(usize::from(l & 15)) {
-                    *c += 1;
-                }
+            if l != 0
+                && let Some(c) = h.counts.get_mut(usize::from(l & 15))
+            {
+                *c += 1;
             }
         }
         let max = h.counts.iter().rposition(|&c| c != 0).unwrap_or(0);
@@ -191,13 +191,13 @@ impl<const N: usize, const F: usize> Huffman<N, F> {
             acc += c;
         }
         for (sym, &l) in lengths.iter().enumerate() {
-            if l != 0 {
-                if let Some(o) = offs.get_mut(usize::from(l & 15)) {
-                    if let Some(slot) = h.symbols.get_mut(usize::from(*o)) {
-                        *slot = sym as u16;
-                    }
-                    *o += 1;
+            if l != 0
+                && let Some(o) = offs.get_mut(usize::from(l & 15))
+            {
+                if let Some(slot) = h.symbols.get_mut(usize::from(*o)) {
+                    *slot = sym as u16;
                 }
+                *o += 1;
             }
         }
         h.fast_bits = (max as u32).min(F.trailing_zeros());
@@ -366,10 +366,10 @@ fn dynamic(bits: &mut Bits<'_>, t: &mut Tables) -> Result<(), ZlibError> {
                 return Err(ZlibError::Invalid);
             }
             // The array starts zeroed: runs of zeros need no writing.
-            if value != 0 {
-                if let Some(run) = lengths.get_mut(i..i + repeat) {
-                    run.fill(value);
-                }
+            if value != 0
+                && let Some(run) = lengths.get_mut(i..i + repeat)
+            {
+                run.fill(value);
             }
             i += repeat;
         }
