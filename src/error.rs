@@ -218,31 +218,63 @@ impl std::error::Error for PayloadError {
 }
 
 /// Why a value could not be signed.
+///
+/// Every limit a decoder applies is also checked here, so whatever the
+/// codec writes, the same codec reads back: a value that would be refused
+/// on the next request is refused now, with this error, instead.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum EncodeError {
     /// The value cannot be represented as JSON (for example a map whose
     /// keys are not strings, integers, floats, booleans or null).
     Value(ValueError),
-    /// The token would be longer than the configured maximum, so this
-    /// crate's own decoder would refuse it.
+    /// The token would be longer than the configured maximum token length.
     TooLong {
         /// The length the token would have.
         len: usize,
         /// The configured maximum.
         max: usize,
     },
+    /// The JSON is larger than the configured cap on a decoded payload
+    /// (`Limits::max_inflated_len`), even if it compresses into a short
+    /// token.
+    TooLarge {
+        /// The length of the JSON text, in bytes.
+        len: usize,
+        /// The configured cap.
+        limit: usize,
+    },
+    /// The value nests arrays and objects deeper than the decoder allows
+    /// (`Limits::json_depth`).
+    TooDeep {
+        /// The largest depth allowed (the top-level container counts 1).
+        limit: usize,
+    },
+    /// The JSON text given to `dumps_json_at` is not JSON the decoder
+    /// reads.
+    Json(JsonError),
 }
 
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EncodeError::Value(e) => write!(f, "the value cannot be written as JSON: {e}"),
+            EncodeError::Value(_) => f.write_str("the value cannot be written as JSON"),
             EncodeError::TooLong { len, max } => write!(
                 f,
                 "the signed token would be {len} bytes, over the limit of {max}; \
                  store less in it or raise the limit"
             ),
+            EncodeError::TooLarge { len, limit } => write!(
+                f,
+                "the JSON is {len} bytes, over the decoded-size limit of {limit}, so the \
+                 token would be refused when read back; store less or raise the limit"
+            ),
+            EncodeError::TooDeep { limit } => write!(
+                f,
+                "the value nests deeper than {limit} levels, so the token would be refused \
+                 when read back"
+            ),
+            EncodeError::Json(_) => f.write_str("the JSON text would not read back"),
         }
     }
 }
@@ -251,7 +283,10 @@ impl std::error::Error for EncodeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             EncodeError::Value(e) => Some(e),
-            EncodeError::TooLong { .. } => None,
+            EncodeError::Json(e) => Some(e),
+            EncodeError::TooLong { .. }
+            | EncodeError::TooLarge { .. }
+            | EncodeError::TooDeep { .. } => None,
         }
     }
 }

@@ -707,7 +707,7 @@ fn signer_strings_both_ways() {
                 .with_separator(&c.sep)
                 .unwrap()
                 .with_max_len(1 << 20);
-            let ours = s.sign_at(&c.value, c.signed_at);
+            let ours = s.sign_at(&c.value, c.signed_at).unwrap();
             let back = rust_outcome(
                 s.unsign_at(theirs, c.max_age, c.load_at)
                     .map(|u| Value::from(u.value)),
@@ -719,7 +719,7 @@ fn signer_strings_both_ways() {
                 .unwrap()
                 .with_max_len(1 << 20);
             (
-                s.sign(&c.value),
+                s.sign(&c.value).unwrap(),
                 rust_outcome(s.unsign(theirs).map(|u| Value::from(u.value))),
             )
         };

@@ -248,7 +248,7 @@ impl SessionCodec {
         // Verified, then validated as `loads` would, but each top-level
         // value is only built when the application reads it.
         let loaded = self.signer.open_at(cookie, Some(max_age), now)?;
-        let data = Data::parse(loaded.json, self.signer.limits().max_json_depth)
+        let data = Data::parse(loaded.json, self.signer.limits().json_depth())
             .map_err(PayloadError::Json)?
             .ok_or_else(not_an_object)?;
         if self.config.enforce_expiry() {

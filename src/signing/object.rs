@@ -137,17 +137,53 @@ impl ObjectSigner {
     /// Signs a [`Value`] as made at `now` (Unix seconds).
     ///
     /// # Errors
-    /// [`EncodeError::TooLong`] if the token would exceed the length limit.
+    /// [`EncodeError::TooDeep`], [`EncodeError::TooLarge`] or
+    /// [`EncodeError::TooLong`] when this codec's [`Limits`] would refuse
+    /// the token on the way back.
     pub fn dumps_value_at(&self, value: &Value, now: f64) -> Result<String, EncodeError> {
-        self.dumps_json_at(&json::to_vec(value), now)
+        let mut json = Vec::new();
+        let depth = json::write_value_depth(&mut json, value);
+        let limit = self.limits.json_depth();
+        if depth > limit {
+            return Err(EncodeError::TooDeep { limit });
+        }
+        self.sign_json(&json, now)
     }
 
-    /// Signs JSON text that is already in Django's exact form (as produced
-    /// by [`json::to_vec`]) as made at `now`.
+    /// Signs JSON text as made at `now`. The text is checked with the
+    /// decoder's own rules and limits first, so that whatever is signed
+    /// reads back; it should be in Django's exact form (as produced by
+    /// [`json::to_vec`]) for the token to equal Django's.
     ///
     /// # Errors
-    /// [`EncodeError::TooLong`] if the token would exceed the length limit.
+    /// [`EncodeError::Json`] for text the decoder would refuse,
+    /// [`EncodeError::TooDeep`], [`EncodeError::TooLarge`] or
+    /// [`EncodeError::TooLong`] past the limits.
     pub fn dumps_json_at(&self, json: &[u8], now: f64) -> Result<String, EncodeError> {
+        self.check_json_len(json)?;
+        let limit = self.limits.json_depth();
+        json::validate(json, limit).map_err(|e| match e.kind() {
+            json::JsonErrorKind::TooDeep => EncodeError::TooDeep { limit },
+            _ => EncodeError::Json(e),
+        })?;
+        self.sign_json(json, now)
+    }
+
+    fn check_json_len(&self, json: &[u8]) -> Result<(), EncodeError> {
+        let limit = self.limits.max_inflated_len;
+        if json.len() > limit {
+            return Err(EncodeError::TooLarge {
+                len: json.len(),
+                limit,
+            });
+        }
+        Ok(())
+    }
+
+    /// Compresses (by the policy), encodes and signs JSON that is known to
+    /// read back within the depth limit.
+    fn sign_json(&self, json: &[u8], now: f64) -> Result<String, EncodeError> {
+        self.check_json_len(json)?;
         let deflated = match self.compression {
             Compression::Never => None,
             Compression::Django => deflate_if_smaller(json),

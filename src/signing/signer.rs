@@ -6,7 +6,7 @@ use core::fmt;
 use super::Limits;
 use super::key::{DerivedKeys, Keyring};
 use crate::encoding::base62;
-use crate::error::{DecodeError, PayloadError, SignatureFailure};
+use crate::error::{DecodeError, EncodeError, PayloadError, SignatureFailure};
 
 /// The salt Django's `Signer` uses when none (or an empty one) is given.
 pub const SIGNER_CLASS_SALT: &str = "django.core.signing.Signer";
@@ -136,12 +136,27 @@ impl Signer {
     }
 
     /// `value`, the separator, and the signature of `value`.
-    pub fn sign(&self, value: &str) -> String {
+    ///
+    /// # Errors
+    /// [`EncodeError::TooLong`] when the result would be longer than the
+    /// [limit](Self::with_max_len) that [`unsign`](Self::unsign) applies:
+    /// nothing is signed that this signer would refuse.
+    pub fn sign(&self, value: &str) -> Result<String, EncodeError> {
         let mut out = String::with_capacity(value.len() + self.sep.len() + 43);
         out.push_str(value);
         out.push_str(&self.sep);
         self.keys.sign(value.as_bytes(), &mut out);
-        out
+        self.within_limit(out)
+    }
+
+    fn within_limit(&self, signed: String) -> Result<String, EncodeError> {
+        if signed.len() > self.max_len {
+            return Err(EncodeError::TooLong {
+                len: signed.len(),
+                max: self.max_len,
+            });
+        }
+        Ok(signed)
     }
 
     /// Verifies `signed` and returns the value, trying the current key and
@@ -234,19 +249,25 @@ impl TimestampSigner {
 
     /// Signs `value` as made at `now` (Unix seconds; the fraction is
     /// dropped, as Django does).
-    pub fn sign_at(&self, value: &str, now: f64) -> String {
+    ///
+    /// # Errors
+    /// [`EncodeError::TooLong`] over the [length limit](Self::with_max_len).
+    pub fn sign_at(&self, value: &str, now: f64) -> Result<String, EncodeError> {
         let sep = self.signer.sep.as_str();
         let mut out = String::with_capacity(value.len() + 2 * sep.len() + 12 + 43);
         out.push_str(value);
         out.push_str(sep);
         base62::encode_into(whole_seconds(now), &mut out);
         self.finish_in_place(&mut out);
-        out
+        self.signer.within_limit(out)
     }
 
     /// Signs `value` at the current system time.
+    ///
+    /// # Errors
+    /// As [`sign_at`](Self::sign_at).
     #[cfg(feature = "clock")]
-    pub fn sign(&self, value: &str) -> String {
+    pub fn sign(&self, value: &str) -> Result<String, EncodeError> {
         self.sign_at(value, crate::clock::now())
     }
 

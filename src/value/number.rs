@@ -25,8 +25,12 @@ pub(crate) enum N {
 
 impl Number {
     /// An integer from its decimal text (`-?[0-9]+`); `None` if the text is
-    /// not an integer. Leading zeros are dropped and `-0` becomes `0`, as
-    /// Python's `int()` does.
+    /// not an integer, or has more than
+    /// [`MAX_INTEGER_DIGITS`](crate::encoding::json::MAX_INTEGER_DIGITS)
+    /// significant digits (Python refuses to read or write those as
+    /// decimal text, so such a number could never travel in a token).
+    /// Leading zeros are dropped and `-0` becomes `0`, as Python's `int()`
+    /// does.
     pub fn from_integer_str(text: &str) -> Option<Number> {
         let (neg, digits) = match text.strip_prefix('-') {
             Some(rest) => (true, rest),
@@ -36,6 +40,9 @@ impl Number {
             return None;
         }
         let trimmed = digits.trim_start_matches('0');
+        if trimmed.len() > crate::encoding::json::MAX_INTEGER_DIGITS {
+            return None;
+        }
         if trimmed.is_empty() {
             return Some(Number(N::Int(0)));
         }

@@ -178,7 +178,12 @@ impl ser::Serializer for ValueSerializer {
                 .as_str()
                 .and_then(Number::from_integer_str)
                 .map(Value::Number)
-                .ok_or_else(|| ValueError("invalid big integer text".to_owned()));
+                .ok_or_else(|| {
+                    ValueError(
+                        "invalid big integer text, or more than 4300 digits (Python refuses those)"
+                            .to_owned(),
+                    )
+                });
         }
         value.serialize(self)
     }

@@ -8,6 +8,8 @@ mod write;
 
 pub use read::{
     DEFAULT_MAX_DEPTH, JsonError, JsonErrorKind, MAX_INTEGER_DIGITS, RawEntry, from_slice,
-    from_slice_at, parse_object_raw, skip_value,
+    from_slice_at, parse_object_raw, skip_value, validate,
 };
-pub use write::{python_float_repr, to_vec, write_float, write_str, write_value};
+pub use write::{
+    python_float_repr, to_vec, write_float, write_str, write_value, write_value_depth,
+};

@@ -654,6 +654,15 @@ pub fn from_slice(bytes: &[u8], max_depth: usize) -> Result<Value> {
     parse_document(&mut Build, bytes, max_depth)
 }
 
+/// Checks that `bytes` is one document [`from_slice`] accepts, with the
+/// same rules and errors, without building it.
+///
+/// # Errors
+/// As [`from_slice`].
+pub fn validate(bytes: &[u8], max_depth: usize) -> Result<()> {
+    parse_document(&mut Skip, bytes, max_depth)
+}
+
 /// Parses `bytes[range]` as a whole document, like [`from_slice`]. Error
 /// offsets count from the start of `bytes`.
 ///

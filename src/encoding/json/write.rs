@@ -306,14 +306,25 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 ///
 /// Nested values are walked with an explicit stack, so any depth is fine.
 pub fn write_value(out: &mut Vec<u8>, v: &Value) {
+    write_value_depth(out, v);
+}
+
+/// [`write_value`], returning how deeply `v` nests: 0 for a scalar, 1 for
+/// an array or object of scalars (empty ones included), and so on. This is
+/// the depth the reader's `max_depth` is compared with.
+pub fn write_value_depth(out: &mut Vec<u8>, v: &Value) -> usize {
     enum Frame<'a> {
         Array(core::slice::Iter<'a, Value>),
         Object(indexmap::map::Iter<'a, String, Value>),
     }
 
     let mut stack: Vec<Frame<'_>> = Vec::new();
+    let mut depth = 0;
     let mut cur = v;
     loop {
+        if matches!(cur, Value::Array(_) | Value::Object(_)) {
+            depth = depth.max(stack.len() + 1);
+        }
         match cur {
             Value::Null => out.extend_from_slice(b"null"),
             Value::Bool(true) => out.extend_from_slice(b"true"),
@@ -347,7 +358,7 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value) {
         // container that has run out.
         loop {
             match stack.last_mut() {
-                None => return,
+                None => return depth,
                 Some(Frame::Array(items)) => {
                     if let Some(next) = items.next() {
                         out.push(b',');
