@@ -208,12 +208,17 @@ pub(crate) fn whole_seconds(now: f64) -> i64 {
 }
 
 /// The age check of spec §3 step 4: strictly greater than `max_age` expires.
+///
+/// A time or a limit that is not a finite number (NaN, an infinity) fails
+/// closed: `age > max_age` is false for NaN, so a plain comparison would
+/// let such a token live forever.
 pub(crate) fn check_age(timestamp: i64, max_age: Option<f64>, now: f64) -> Result<(), DecodeError> {
     if let Some(max_age) = max_age {
         // i64 → f64 may round for |t| > 2^53, far beyond any real clock.
         #[allow(clippy::cast_precision_loss)]
         let age = now - timestamp as f64;
-        if age > max_age {
+        let within = now.is_finite() && max_age.is_finite() && age <= max_age;
+        if !within {
             return Err(DecodeError::Expired { age, max_age });
         }
     }
