@@ -7,6 +7,7 @@
 //! apart. Nesting is tracked on an explicit stack, never by recursion.
 
 use core::ops::Range;
+use std::hash::BuildHasher as _;
 
 use super::scan;
 use crate::value::{Map, Number, Value};
@@ -691,26 +692,8 @@ pub fn skip_value(bytes: &[u8], pos: usize, max_depth: usize) -> Result<usize> {
     parse_value(&mut Skip, bytes, pos, max_depth).map(|((), end)| end)
 }
 
-/// A fast, non-cryptographic hash of an object key (FNV-1a folded eight
-/// bytes at a time). Only used to find repeated keys in data that passed
-/// its signature check; collisions are handled by the caller.
-fn key_hash(key: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ key.len() as u64;
-    let mut chunks = key.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h ^ u64::from_le_bytes(w))
-            .wrapping_mul(0x0000_0100_0000_01b3)
-            .rotate_left(29);
-    }
-    for &b in chunks.remainder() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-/// The map of [`key_hash`] values hashes them no further.
+/// The map from a key's hash to its first entry hashes that value no
+/// further.
 #[derive(Default)]
 struct KeyHasher(u64);
 
@@ -729,6 +712,21 @@ impl core::hash::Hasher for KeyHasher {
 }
 
 type KeyHashBuild = core::hash::BuildHasherDefault<KeyHasher>;
+
+#[cfg(test)]
+thread_local! {
+    /// How many key comparisons [`parse_object_raw`] made on this thread:
+    /// lets a test prove that crafted keys cannot make it quadratic.
+    pub(crate) static KEY_COMPARISONS: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
+/// Whether two object keys are equal (counted in tests).
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    #[cfg(test)]
+    KEY_COMPARISONS.with(|n| n.set(n.get() + 1));
+    a == b
+}
 
 /// One entry of [`parse_object_raw`]: a decoded key and the byte range of
 /// its raw, validated value.
@@ -763,11 +761,14 @@ pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<Vec<Raw
     let Some(inner_depth) = max_depth.checked_sub(1) else {
         return err(JsonErrorKind::TooDeep, start);
     };
-    // Repeated keys are found through a map from a cheap hash of the key
-    // to its first entry (no key is copied or SipHashed); a hash shared by
-    // two different keys falls back to a linear search, so any input stays
-    // correct. Small objects skip the map altogether.
+    // Repeated keys are found through a map from the key's hash to its
+    // first entry. The hash is SipHash under std's per-process random key
+    // (the one `Map` uses), so nobody can craft keys that share a hash
+    // and push every lookup onto the linear fallback below, which only
+    // keeps chance collisions correct. Small objects skip the map.
     const INDEX_FROM: usize = 8;
+    let keyed = std::hash::RandomState::new();
+    let key_hash = |key: &[u8]| keyed.hash_one(key);
     let mut entries: Vec<RawEntry> = Vec::with_capacity(INDEX_FROM * 2);
     let mut index: std::collections::HashMap<u64, usize, KeyHashBuild> =
         std::collections::HashMap::default();
@@ -780,7 +781,7 @@ pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<Vec<Raw
             let value_start = skip_ws(bytes, after);
             let value_end = skip_value(bytes, value_start, inner_depth)?;
             let range = value_start..value_end;
-            let linear = |entries: &[RawEntry]| entries.iter().position(|(k, _)| *k == key);
+            let linear = |entries: &[RawEntry]| entries.iter().position(|(k, _)| same_key(k, &key));
             let hash = key_hash(key.as_bytes());
             let found = if entries.len() < INDEX_FROM {
                 linear(&entries)
@@ -793,7 +794,9 @@ pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<Vec<Raw
                 }
                 match index.get(&hash) {
                     None => None,
-                    Some(&at) if entries.get(at).is_some_and(|(k, _)| *k == key) => Some(at),
+                    Some(&at) if entries.get(at).is_some_and(|(k, _)| same_key(k, &key)) => {
+                        Some(at)
+                    }
                     Some(_) => linear(&entries),
                 }
             };
@@ -833,6 +836,70 @@ mod tests {
     use super::*;
     use crate::encoding::json::to_vec;
     use JsonErrorKind as K;
+
+    /// Issue 11, item 5: the duplicate-key index used an unkeyed hash
+    /// (FNV-1a folded eight bytes at a time), for which 16-byte keys
+    /// sharing one 64-bit hash can be solved directly; every such key then
+    /// fell back to a linear search, and parsing went quadratic (24,000
+    /// keys took 1.5 s). With a keyed hash the same keys cost a few
+    /// comparisons each.
+    #[test]
+    fn item05_duplicate_key_index_uses_a_keyed_hash() {
+        const P: u64 = 0x0000_0100_0000_01b3;
+        fn old_hash(key: &[u8]) -> u64 {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ key.len() as u64;
+            for c in key.chunks_exact(8) {
+                let w = u64::from_le_bytes(c.try_into().unwrap());
+                h = (h ^ w).wrapping_mul(P).rotate_left(29);
+            }
+            h
+        }
+        let h0 = 0xcbf2_9ce4_8422_2325_u64 ^ 16;
+        let first_word = |w0: u64| (h0 ^ w0).wrapping_mul(P).rotate_left(29);
+        let printable = |w: u64| {
+            w.to_le_bytes()
+                .iter()
+                .all(|&b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+        };
+        // Any second word w1 = first_word(w0) ^ C gives the same final hash.
+        let c = first_word(u64::from_le_bytes(*b"AAAAAAAA")) ^ u64::from_le_bytes(*b"BBBBBBBB");
+        let mut keys = Vec::new();
+        let mut n: u64 = 0;
+        while keys.len() < 1500 {
+            n += 1;
+            // Eight letters from the counter, so every candidate is printable.
+            let mut w0 = [0u8; 8];
+            for (i, b) in w0.iter_mut().enumerate() {
+                *b = b'a' + ((n >> (3 * i)) & 7) as u8 + 8 * ((n >> (24 + i)) & 1) as u8;
+            }
+            let w0 = u64::from_le_bytes(w0);
+            let w1 = first_word(w0) ^ c;
+            if printable(w1) {
+                let mut key = w0.to_le_bytes().to_vec();
+                key.extend_from_slice(&w1.to_le_bytes());
+                keys.push(String::from_utf8(key).unwrap());
+            }
+        }
+        let target = old_hash(keys[0].as_bytes());
+        assert!(keys.iter().all(|k| old_hash(k.as_bytes()) == target));
+        let mut doc = String::from("{");
+        for (i, k) in keys.iter().enumerate() {
+            if i > 0 {
+                doc.push(',');
+            }
+            doc.push_str(&format!("\"{k}\":{i}"));
+        }
+        doc.push('}');
+        let before = KEY_COMPARISONS.with(core::cell::Cell::get);
+        let entries = parse_object_raw(doc.as_bytes(), 8).unwrap().unwrap();
+        let comparisons = KEY_COMPARISONS.with(core::cell::Cell::get) - before;
+        assert_eq!(entries.len(), keys.len(), "the crafted keys are distinct");
+        assert!(
+            comparisons < 4 * keys.len(),
+            "{comparisons} key comparisons for {} keys",
+            keys.len()
+        );
+    }
 
     fn parse(text: &[u8]) -> Result<Value> {
         from_slice(text, DEFAULT_MAX_DEPTH)
