@@ -53,14 +53,18 @@ impl Raw {
             .map(|(_, slot)| slot)
     }
 
-    fn build(&self, slot: &Slot) -> Value {
-        // The range was validated with these very rules when the data was
-        // loaded, so this cannot fail; `null` keeps it panic-free anyway.
-        json::from_slice_at(&self.json, slot.range.clone(), self.depth).unwrap_or(Value::Null)
+    #[expect(
+        clippy::expect_used,
+        reason = "the range was validated with these very rules at load; a failure is a bug, \
+                  and a stand-in value would silently change the user's data"
+    )]
+    fn build(&self, range: Range<usize>) -> Value {
+        json::from_slice_at(&self.json, range, self.depth)
+            .expect("a value range validated when the session was loaded parses again")
     }
 
     fn value<'a>(&'a self, slot: &'a Slot) -> &'a Value {
-        slot.value.get_or_init(|| self.build(slot))
+        slot.value.get_or_init(|| self.build(slot.range.clone()))
     }
 
     fn into_map(self) -> Map {
@@ -82,9 +86,10 @@ impl Raw {
         entries
             .into_iter()
             .map(|(k, slot)| {
-                let v = match slot.value.get() {
-                    Some(_) => slot.value.into_inner().unwrap_or_default(),
-                    None => raw.build(&slot),
+                let Slot { range, value } = slot;
+                let v = match value.into_inner() {
+                    Some(built) => built,
+                    None => raw.build(range),
                 };
                 (k, v)
             })
@@ -342,6 +347,20 @@ mod tests {
         assert_eq!(d.get("k3").and_then(Value::as_str), Some("last"));
         assert_eq!(d.get("k5").and_then(Value::as_i64), Some(45));
         assert_eq!(&Value::Object(d.as_map().clone()), &full);
+    }
+
+    /// Issue 11, item 6: a value whose validated range no longer parses
+    /// is a broken invariant; it used to become `null` without a word,
+    /// silently changing the session's data.
+    #[test]
+    #[should_panic(expected = "validated when the session was loaded")]
+    fn item06_a_broken_lazy_value_is_not_turned_into_null() {
+        let mut d = lazy(r#"{"a": [1, 2]}"#);
+        if let Some(raw) = d.raw.as_deref_mut() {
+            // Break the invariant: the range now covers half a value.
+            raw.entries[0].1.range.end -= 2;
+        }
+        let _ = d.get("a");
     }
 
     #[test]
