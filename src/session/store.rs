@@ -53,7 +53,7 @@ const MIN_KEY_CHARS: usize = 8;
 /// assert_eq!(session.get("user_id").and_then(|v| v.as_i64()), Some(42));
 /// assert!(session.accessed() && session.modified());
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Session {
     key: Option<String>,
     /// Built, or raw JSON whose values are built on first read.
@@ -70,6 +70,53 @@ pub struct Session {
     key_index: Option<usize>,
     /// The timestamp of the incoming cookie.
     signed_at: Option<i64>,
+}
+
+/// The cookie value is a bearer credential (whoever holds it is logged in
+/// until it expires), and values such as a CSRF secret can be too, so
+/// `Debug` shows neither: only the keys, the flags and the load details.
+///
+/// ```
+/// use signed_session::session::{SessionCodec, SessionConfig};
+/// use signed_session::{Keyring, Secret};
+///
+/// let codec = SessionCodec::new(&Keyring::new(Secret::new("s3cr3t")?), SessionConfig::new());
+/// let mut session = codec.new_session();
+/// session.insert("user_id", 42);
+/// let cookie = codec.save_at(&mut session, 1_700_000_000.0)?;
+/// let shown = format!("{session:?}");
+/// assert!(!shown.contains(&cookie) && !shown.contains("42"));
+/// assert!(shown.contains("user_id"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl core::fmt::Debug for Session {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Reading the keys must not set `accessed`, so go around `keys()`.
+        struct Keys<'a>(&'a Data);
+        impl core::fmt::Debug for Keys<'_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_list().entries(self.0.keys()).finish()
+            }
+        }
+        f.debug_struct("Session")
+            .field("session_key", &self.key.as_ref().map(|_| Redacted))
+            .field("keys", &Keys(&self.data))
+            .field("accessed", &self.accessed.get())
+            .field("modified", &self.modified.get())
+            .field("load_error", &self.load_error)
+            .field("key_index", &self.key_index)
+            .field("signed_at", &self.signed_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Stands in for a credential in `Debug` output.
+struct Redacted;
+
+impl core::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 impl Default for Session {
