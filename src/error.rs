@@ -154,6 +154,9 @@ impl From<PayloadError> for DecodeError {
     }
 }
 
+// Every `Display` here says this layer's words only; the cause (a
+// `PayloadError`, then the codec's own error) is reached through
+// `source()`, so a chain printer shows each message once.
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -169,11 +172,18 @@ impl fmt::Display for DecodeError {
                 "bad signature: no configured key signed this value; check the secret, \
                  the fallback keys and the salt, or the value was tampered with",
             ),
+            DecodeError::Expired { age, max_age } if !age.is_finite() || !max_age.is_finite() => {
+                write!(
+                    f,
+                    "signature valid but refused as expired: the age ({age} s) or the limit \
+                     ({max_age} s) is not a finite number, so the check fails closed"
+                )
+            }
             DecodeError::Expired { age, max_age } => write!(
                 f,
                 "signature valid but expired: the token is {age} s old, the limit is {max_age} s"
             ),
-            DecodeError::Malformed(p) => write!(f, "signature valid but payload malformed: {p}"),
+            DecodeError::Malformed(_) => f.write_str("signature valid but payload malformed"),
         }
     }
 }
@@ -182,15 +192,15 @@ impl fmt::Display for PayloadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PayloadError::MissingTimestamp => f.write_str("the signed text has no timestamp field"),
-            PayloadError::Timestamp(e) => write!(f, "bad timestamp: {e}"),
-            PayloadError::Base64(e) => write!(f, "bad base64: {e}"),
-            PayloadError::Zlib(e) => write!(f, "bad zlib data: {e}"),
+            PayloadError::Timestamp(_) => f.write_str("bad timestamp field"),
+            PayloadError::Base64(_) => f.write_str("the body is not base64url"),
+            PayloadError::Zlib(_) => f.write_str("the body is not a valid zlib stream"),
             PayloadError::TooLarge { limit } => write!(
                 f,
                 "the payload is larger than the limit of {limit} bytes once decoded"
             ),
-            PayloadError::Json(e) => write!(f, "bad JSON: {e}"),
-            PayloadError::Shape(e) => write!(f, "unexpected JSON shape: {e}"),
+            PayloadError::Json(_) => f.write_str("the body is not JSON as Python reads it"),
+            PayloadError::Shape(_) => f.write_str("the JSON does not have the expected shape"),
         }
     }
 }
@@ -295,4 +305,33 @@ impl From<ValueError> for EncodeError {
     fn from(e: ValueError) -> Self {
         EncodeError::Value(e)
     }
+}
+
+/// Every message of an error's chain (`Display` of the error, then of each
+/// `source()`), joined with `": "`: what a log line or a command-line tool
+/// shows.
+///
+/// ```
+/// use signed_session::error::report;
+/// use signed_session::{Keyring, Secret, signing::ObjectSigner};
+///
+/// let codec = ObjectSigner::new(&Keyring::new(Secret::new("k")?), "s");
+/// let token = codec.dumps_json_at(b"[1]", 0.0)?;
+/// let err = codec.loads_at::<String>(&token, None, 0.0).unwrap_err();
+/// assert_eq!(
+///     report(&err),
+///     "signature valid but payload malformed: the JSON does not have the expected shape: \
+///      invalid type: sequence, expected a string"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        out.push_str(": ");
+        out.push_str(&e.to_string());
+        cause = e.source();
+    }
+    out
 }

@@ -159,9 +159,10 @@ impl SaveError {
 
 impl fmt::Display for SaveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The reason is the source, so a chain printer shows it once.
         match self {
-            SaveError::TooLarge(e) => write!(f, "session not saved: {e}"),
-            SaveError::Encode(e) => write!(f, "session not saved: {e}"),
+            SaveError::TooLarge(_) => f.write_str("session not saved: the cookie is over budget"),
+            SaveError::Encode(_) => f.write_str("session not saved: it cannot be encoded"),
         }
     }
 }

@@ -111,7 +111,11 @@ where
         let loaded = self.middleware.load(request.headers());
         if let Some(error) = loaded.session.load_error() {
             // Expected now and then (key rotation, expiry); Django is silent.
-            tracing::debug!(error = %error, kind = %error.kind(), "session cookie refused, starting a new session");
+            tracing::debug!(
+                error = %crate::error::report(error),
+                kind = %error.kind(),
+                "session cookie refused, starting a new session"
+            );
         }
         let handle = SessionHandle::new(loaded.session, Arc::clone(&self.middleware));
         request.extensions_mut().insert(handle.clone());
@@ -168,16 +172,17 @@ where
 
 fn log_save_error(error: &SaveError, handle: &SessionHandle) {
     let config = handle.middleware().config();
+    let message = crate::error::report(error);
     match error.too_large() {
         Some(too_large) => tracing::error!(
             cookie = config.name(),
             size = too_large.size(),
             budget = too_large.budget(),
             policy = ?config.oversize_policy(),
-            "{error}"
+            "{message}"
         ),
         None => {
-            tracing::error!(cookie = config.name(), policy = ?config.oversize_policy(), "{error}")
+            tracing::error!(cookie = config.name(), policy = ?config.oversize_policy(), "{message}")
         }
     }
 }
