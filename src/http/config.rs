@@ -345,33 +345,80 @@ impl CookieConfig {
     }
 
     /// Checks that the name, domain and path can be written into a
-    /// `Set-Cookie` header. The middleware calls it when it is built.
+    /// `Set-Cookie` header, and that a browser will keep the cookie at all.
+    /// The middleware calls it when it is built.
+    ///
+    /// Browsers silently drop a cookie that breaks its name prefix's rules
+    /// or sends `SameSite=None` without `Secure`; the user would then be
+    /// logged out on every request without an error anywhere. Django does
+    /// not check these; this crate refuses such a configuration:
+    ///
+    /// * a name starting with `__Host-` needs `Secure`, `Path=/` and no
+    ///   `Domain`;
+    /// * a name starting with `__Secure-` needs `Secure`;
+    /// * `SameSite=None` needs `Secure`.
+    ///
+    /// Prefixes are matched without regard to case, as current browsers do.
     ///
     /// # Errors
     /// [`ConfigError::Name`] when the name is empty or not an HTTP token,
     /// [`ConfigError::Attribute`] when the domain or path contains a `;`, a
-    /// control character or a non-ASCII character.
+    /// control character or a non-ASCII character,
+    /// [`ConfigError::Prefix`] and [`ConfigError::SameSiteNoneWithoutSecure`]
+    /// for the rules above.
     ///
     /// ```
-    /// use signed_session::http::CookieConfig;
+    /// use signed_session::http::{CookieConfig, SameSite};
     ///
     /// assert!(CookieConfig::new().validate().is_ok());
     /// assert!(CookieConfig::new().with_name("my session").validate().is_err());
     /// assert!(CookieConfig::new().with_path(Some("/; Secure".into())).validate().is_err());
+    /// assert!(CookieConfig::new().with_name("__Host-sid").validate().is_err());
+    /// assert!(CookieConfig::new().with_name("__Host-sid").with_secure(true).validate().is_ok());
+    /// assert!(CookieConfig::new().with_same_site(Some(SameSite::None)).validate().is_err());
     /// ```
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.name.is_empty() || !self.name.bytes().all(is_token_byte) {
             return Err(ConfigError::Name(self.name.clone()));
         }
         for (attribute, value) in [("Domain", &self.domain), ("Path", &self.path)] {
-            if let Some(value) = value {
-                if !value.bytes().all(is_attribute_byte) {
-                    return Err(ConfigError::Attribute {
-                        attribute,
-                        value: value.clone(),
-                    });
-                }
+            if let Some(value) = value
+                && !value.bytes().all(is_attribute_byte)
+            {
+                return Err(ConfigError::Attribute {
+                    attribute,
+                    value: value.clone(),
+                });
             }
+        }
+        let has_prefix = |prefix: &str| {
+            self.name
+                .get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        };
+        let prefix_error = |prefix: &'static str, rule: &'static str| {
+            Err(ConfigError::Prefix {
+                name: self.name.clone(),
+                prefix,
+                rule,
+            })
+        };
+        if has_prefix("__Host-") {
+            if !self.secure {
+                return prefix_error("__Host-", "it must be Secure");
+            }
+            if self.domain.is_some() {
+                return prefix_error("__Host-", "it must not have a Domain");
+            }
+            if self.path.as_deref() != Some("/") {
+                return prefix_error("__Host-", "its Path must be \"/\"");
+            }
+        }
+        if has_prefix("__Secure-") && !self.secure {
+            return prefix_error("__Secure-", "it must be Secure");
+        }
+        if self.same_site == Some(SameSite::None) && !self.secure {
+            return Err(ConfigError::SameSiteNoneWithoutSecure);
         }
         Ok(())
     }
@@ -431,7 +478,11 @@ mod tests {
         }
         for good in ["sessionid", "__Host-sid", "a.b_c-d"] {
             assert!(
-                CookieConfig::new().with_name(good).validate().is_ok(),
+                CookieConfig::new()
+                    .with_name(good)
+                    .with_secure(true)
+                    .validate()
+                    .is_ok(),
                 "{good}"
             );
         }
@@ -450,6 +501,62 @@ mod tests {
                     .is_err(),
                 "path {bad:?}"
             );
+        }
+    }
+
+    /// Issue 11, item 11: cookies a browser would drop are refused when the
+    /// configuration is built, not discovered as silent logouts.
+    #[test]
+    fn item11_prefix_and_same_site_rules_are_enforced() {
+        let secure = || CookieConfig::new().with_secure(true);
+        let refused = [
+            (
+                "__Host- without Secure",
+                CookieConfig::new().with_name("__Host-sid"),
+            ),
+            (
+                "__Host- with a Domain",
+                secure()
+                    .with_name("__Host-sid")
+                    .with_domain(Some("example.com".into())),
+            ),
+            (
+                "__Host- with Path=/app",
+                secure()
+                    .with_name("__Host-sid")
+                    .with_path(Some("/app".into())),
+            ),
+            (
+                "__Host- without a Path",
+                secure().with_name("__host-sid").with_path(None),
+            ),
+            (
+                "__Secure- without Secure",
+                CookieConfig::new().with_name("__SECURE-sid"),
+            ),
+            (
+                "SameSite=None without Secure",
+                CookieConfig::new().with_same_site(Some(SameSite::None)),
+            ),
+        ];
+        for (what, config) in refused {
+            let err = config.validate().unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    ConfigError::Prefix { .. } | ConfigError::SameSiteNoneWithoutSecure
+                ),
+                "{what}: {err:?}"
+            );
+        }
+        for config in [
+            secure().with_name("__Host-sid"),
+            secure()
+                .with_name("__Secure-sid")
+                .with_domain(Some("example.com".into())),
+            secure().with_same_site(Some(SameSite::None)),
+        ] {
+            assert_eq!(config.validate(), Ok(()), "{config:?}");
         }
     }
 

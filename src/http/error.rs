@@ -22,6 +22,18 @@ pub enum ConfigError {
     },
     /// A `SameSite` string other than lax, strict or none.
     SameSite(String),
+    /// The cookie name has a `__Host-` or `__Secure-` prefix whose rules
+    /// the other settings break, so browsers would drop the cookie.
+    Prefix {
+        /// The cookie name.
+        name: String,
+        /// `"__Host-"` or `"__Secure-"`.
+        prefix: &'static str,
+        /// The rule that is broken.
+        rule: &'static str,
+    },
+    /// `SameSite=None` without `Secure`: browsers drop such a cookie.
+    SameSiteNoneWithoutSecure,
 }
 
 impl fmt::Display for ConfigError {
@@ -41,6 +53,14 @@ impl fmt::Display for ConfigError {
                 f,
                 "SameSite must be \"Lax\", \"Strict\" or \"None\", not \"{}\"",
                 value.escape_debug()
+            ),
+            ConfigError::Prefix { name, prefix, rule } => write!(
+                f,
+                "the cookie \"{}\" has the {prefix} prefix, so {rule}; browsers drop it otherwise",
+                name.escape_debug()
+            ),
+            ConfigError::SameSiteNoneWithoutSecure => f.write_str(
+                "SameSite=None needs Secure (with_secure(true)); browsers drop the cookie otherwise",
             ),
         }
     }
