@@ -42,9 +42,14 @@ pub fn patch_vary(headers: &mut HeaderMap, name: &str) {
     }
 }
 
-/// Makes the response `Cache-Control: private`: keeps the existing
-/// directives, removes `public` (which contradicts it) and adds `private`
-/// unless a `private` directive is already there.
+/// Makes the response `Cache-Control: private`: keeps the other
+/// directives, removes `public` (which contradicts it) and any qualified
+/// `private="..."`, and adds a bare `private` unless one is there.
+///
+/// A qualified `private="Set-Cookie"` is not enough: RFC 9111 §5.2.2.7
+/// lets a shared cache store such a response without the listed fields,
+/// so another user could be served this user's page. Only the bare
+/// directive keeps the whole response out of shared caches.
 ///
 /// ```
 /// use http::{HeaderMap, HeaderValue, header::CACHE_CONTROL};
@@ -56,14 +61,47 @@ pub fn patch_vary(headers: &mut HeaderMap, name: &str) {
 /// assert_eq!(headers[CACHE_CONTROL], "max-age=60, private");
 /// ```
 pub fn patch_cache_control_private(headers: &mut HeaderMap) {
-    let mut directives = list_entries(headers, &CACHE_CONTROL);
-    directives.retain(|d| !directive_is(d, b"public"));
+    let mut directives: Vec<&[u8]> = headers
+        .get_all(CACHE_CONTROL)
+        .iter()
+        .flat_map(|value| split_outside_quotes(value.as_bytes()))
+        .map(<[u8]>::trim_ascii)
+        .filter(|d| !d.is_empty())
+        .collect();
+    directives.retain(|d| !directive_is(d, b"public") && !is_qualified_private(d));
     if !directives.iter().any(|d| directive_is(d, b"private")) {
         directives.push(b"private");
     }
     if let Ok(value) = HeaderValue::from_bytes(&directives.join(&b", "[..])) {
         headers.insert(CACHE_CONTROL, value);
     }
+}
+
+/// `private="..."` (or `private=token`): the form that leaves the rest of
+/// the response storable.
+fn is_qualified_private(directive: &[u8]) -> bool {
+    directive_is(directive, b"private") && directive.contains(&b'=')
+}
+
+/// Splits a list header value on the commas that are not inside a quoted
+/// string (`private="Set-Cookie, X-Token"` is one directive).
+fn split_outside_quotes(value: &[u8]) -> Vec<&[u8]> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, &b) in value.iter().enumerate() {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if quoted => escaped = true,
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                parts.push(value.get(start..i).unwrap_or(&[]));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(value.get(start..).unwrap_or(&[]));
+    parts
 }
 
 /// The comma-separated entries of every line of a list header, trimmed,
@@ -134,10 +172,29 @@ mod tests {
         assert_eq!(cache_control_after(None), "private");
         assert_eq!(cache_control_after(Some("no-cache")), "no-cache, private");
         assert_eq!(cache_control_after(Some("PUBLIC")), "private");
+        assert_eq!(cache_control_after(Some("Private")), "Private");
+        assert_eq!(
+            cache_control_after(Some("no-cache=\"Set-Cookie, X-A\", private")),
+            "no-cache=\"Set-Cookie, X-A\", private"
+        );
+    }
+
+    /// Issue 11, item 10: a qualified `private="Set-Cookie"` lets a shared
+    /// cache store the rest of the response (RFC 9111 §5.2.2.7), so the
+    /// bare directive must still be added.
+    #[test]
+    fn item10_qualified_private_still_gets_a_bare_private() {
         assert_eq!(
             cache_control_after(Some("private=\"Set-Cookie\", max-age=0")),
-            "private=\"Set-Cookie\", max-age=0"
+            "max-age=0, private"
         );
-        assert_eq!(cache_control_after(Some("Private")), "Private");
+        assert_eq!(
+            cache_control_after(Some("PRIVATE=\"Set-Cookie, X-Token\"")),
+            "private"
+        );
+        assert_eq!(
+            cache_control_after(Some("private=Set-Cookie, Private")),
+            "Private"
+        );
     }
 }
