@@ -332,9 +332,10 @@ impl SessionMiddleware {
             return None;
         }
         let max_age = session.get_expiry_age_at(now);
-        // Django: http_date(time.time() + max_age), truncated to seconds.
-        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
-        let expires = (now + max_age as f64).floor() as i64;
+        // Django: http_date(time.time() + max_age), which goes through a
+        // `datetime`: rounded to the microsecond, then the second taken.
+        #[allow(clippy::cast_precision_loss)]
+        let expires = crate::session::unix_to_datetime_second(now + max_age as f64);
         Some(Lifetime {
             max_age,
             expires: http_date(expires),

@@ -296,6 +296,15 @@ fn saturate_i64(v: i128) -> i64 {
     i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
 }
 
+/// The whole second of a Unix time as a Python `datetime` shows it: the
+/// time rounded to the microsecond first (see [`unix_to_micros`]), then
+/// truncated. So `x.9999995` is the next second, as in Django's
+/// `http_date`.
+#[cfg(feature = "http")]
+pub(crate) fn unix_to_datetime_second(t: f64) -> i64 {
+    saturate_i64(unix_to_micros(t).div_euclid(MICROS_PER_SECOND))
+}
+
 /// A Unix time in seconds to microseconds, rounded as Python's
 /// `datetime.fromtimestamp` rounds (half to even on the fraction). A
 /// non-finite time is clamped (`NaN` to the epoch).

@@ -64,5 +64,7 @@ mod store;
 pub use codec::{SESSION_STORE_SALT, SessionCodec};
 pub use config::{DEFAULT_COMPRESSION, DEFAULT_COOKIE_AGE, SESSION_SALT, SessionConfig};
 pub use error::KeyError;
+#[cfg(feature = "http")]
+pub(crate) use expiry::unix_to_datetime_second;
 pub use expiry::{EXPIRY_KEY, Expiry, ExpiryArgs, isoformat, isoformat_naive};
 pub use store::{Session, TEST_COOKIE_NAME, TEST_COOKIE_VALUE};
