@@ -56,11 +56,15 @@ pub struct SessionCodec {
 impl SessionCodec {
     /// A codec signing with `keyring`'s current key and accepting any of
     /// its keys, with the settings of `config`.
+    ///
+    /// A weak secret in `keyring` (see [`Secret::weakness`](crate::Secret::weakness))
+    /// is accepted with a `tracing` warning.
     pub fn new(keyring: &Keyring, config: SessionConfig) -> Self {
-        let signer = ObjectSigner::new(keyring, config.salt())
+        keyring.warn_if_weak("a session codec");
+        let signer = ObjectSigner::quiet(keyring, config.salt())
             .with_compression(config.compression())
             .with_limits(*config.limits());
-        let store_signer = ObjectSigner::new(keyring, SESSION_STORE_SALT)
+        let store_signer = ObjectSigner::quiet(keyring, SESSION_STORE_SALT)
             .with_compression(Compression::Django)
             .with_limits(*config.limits());
         Self {

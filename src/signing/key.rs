@@ -54,6 +54,102 @@ impl Secret {
     pub(crate) fn expose(&self) -> &[u8] {
         &self.bytes
     }
+
+    /// Whether Django would call this secret weak, and why: its system check
+    /// `security.W009` (`W025` for a fallback) warns about a `SECRET_KEY`
+    /// of fewer than 50 characters, with fewer than 5 distinct characters,
+    /// or starting with `django-insecure-`. `None` for a strong secret.
+    ///
+    /// Weak secrets are still accepted, since a Django project with a short
+    /// key must keep interoperating, but they can be guessed: building a
+    /// codec or layer with one logs a `tracing` warning (feature
+    /// `tracing`), and the command-line tool prints one.
+    ///
+    /// ```
+    /// use signed_session::signing::{Secret, Weakness};
+    /// assert_eq!(Secret::new("s3cr3t")?.weakness(), Some(Weakness::TooShort { chars: 6 }));
+    /// let strong = Secret::new("wZ1u7Hq0-Kx9vRb2!sLm4Tn8pYc3@dFg6Jh5^aQe0Vo7*iNk9Xr")?;
+    /// assert_eq!(strong.weakness(), None);
+    /// # Ok::<(), signed_session::signing::KeyError>(())
+    /// ```
+    pub fn weakness(&self) -> Option<Weakness> {
+        let bytes: &[u8] = &self.bytes;
+        // Django counts the characters of a `str`; bytes that are not
+        // UTF-8 count one each.
+        let (chars, distinct) = match core::str::from_utf8(bytes) {
+            Ok(text) => {
+                let mut seen: Vec<char> = text.chars().collect();
+                let chars = seen.len();
+                seen.sort_unstable();
+                seen.dedup();
+                (chars, seen.len())
+            }
+            Err(_) => {
+                let mut seen = [false; 256];
+                for &b in bytes {
+                    if let Some(slot) = seen.get_mut(usize::from(b)) {
+                        *slot = true;
+                    }
+                }
+                (bytes.len(), seen.iter().filter(|s| **s).count())
+            }
+        };
+        if bytes.starts_with(INSECURE_PREFIX.as_bytes()) {
+            Some(Weakness::InsecurePrefix)
+        } else if chars < MIN_SECRET_CHARS {
+            Some(Weakness::TooShort { chars })
+        } else if distinct < MIN_DISTINCT_CHARS {
+            Some(Weakness::FewDistinct { distinct })
+        } else {
+            None
+        }
+    }
+}
+
+/// Django's `SECRET_KEY_MIN_LENGTH`.
+const MIN_SECRET_CHARS: usize = 50;
+/// Django's `SECRET_KEY_MIN_UNIQUE_CHARACTERS`.
+const MIN_DISTINCT_CHARS: usize = 5;
+/// Django's `SECRET_KEY_INSECURE_PREFIX`, which `startproject` writes.
+const INSECURE_PREFIX: &str = "django-insecure-";
+
+/// Why a secret is weak by Django's standard (see [`Secret::weakness`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Weakness {
+    /// Fewer than 50 characters.
+    TooShort {
+        /// How many characters the secret has.
+        chars: usize,
+    },
+    /// Fewer than 5 distinct characters.
+    FewDistinct {
+        /// How many distinct characters the secret has.
+        distinct: usize,
+    },
+    /// It starts with `django-insecure-`, the prefix of the throwaway key
+    /// `django-admin startproject` generates.
+    InsecurePrefix,
+}
+
+impl fmt::Display for Weakness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Weakness::TooShort { chars } => write!(
+                f,
+                "it has {chars} characters, fewer than the {MIN_SECRET_CHARS} Django asks for"
+            ),
+            Weakness::FewDistinct { distinct } => write!(
+                f,
+                "it has {distinct} distinct characters, fewer than the {MIN_DISTINCT_CHARS} \
+                 Django asks for"
+            ),
+            Weakness::InsecurePrefix => write!(
+                f,
+                "it starts with {INSECURE_PREFIX:?}, the throwaway key of a new Django project"
+            ),
+        }
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -136,6 +232,43 @@ impl Keyring {
     /// Always false: a keyring has a current secret.
     pub fn is_empty(&self) -> bool {
         false
+    }
+
+    /// The weak secrets of the keyring, by index (0 = current), with the
+    /// reason (see [`Secret::weakness`]).
+    ///
+    /// ```
+    /// use signed_session::signing::{Keyring, Secret, Weakness};
+    /// let ring = Keyring::new(Secret::new("x".repeat(60))?);
+    /// assert_eq!(ring.weak_secrets(), [(0, Weakness::FewDistinct { distinct: 1 })]);
+    /// # Ok::<(), signed_session::signing::KeyError>(())
+    /// ```
+    pub fn weak_secrets(&self) -> Vec<(usize, Weakness)> {
+        self.secrets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.weakness().map(|w| (i, w)))
+            .collect()
+    }
+
+    /// Logs a `tracing` warning for each weak secret (see
+    /// [`Secret::weakness`]); `what` names the component being built.
+    pub(crate) fn warn_if_weak(&self, what: &str) {
+        #[cfg(feature = "tracing")]
+        for (index, weakness) in self.weak_secrets() {
+            let which = if index == 0 {
+                "the current secret (SECRET_KEY)"
+            } else {
+                "a fallback secret (SECRET_KEY_FALLBACKS)"
+            };
+            tracing::warn!(
+                key_index = index,
+                "{what} built with a weak key: {which} is weak: {weakness}; \
+                 anyone who guesses it can forge sessions"
+            );
+        }
+        #[cfg(not(feature = "tracing"))]
+        let _ = what;
     }
 
     /// Derives the HMAC keys for `salt` once, for repeated signing and

@@ -13,7 +13,7 @@ mod key;
 mod object;
 mod signer;
 
-pub use key::{KeyError, Keyring, Secret};
+pub use key::{KeyError, Keyring, Secret, Weakness};
 pub use object::{Compression, Loaded, ObjectSigner, Opened};
 pub use signer::{
     SIGNER_CLASS_SALT, SeparatorError, Signer, TIMESTAMP_SIGNER_CLASS_SALT, TimestampSigner,

@@ -81,10 +81,19 @@ impl ObjectSigner {
     /// A codec for `salt` (Django's default is [`DEFAULT_SALT`]; an empty
     /// salt becomes `django.core.signing.TimestampSigner`, as in Django).
     /// Compression is off, as in `signing.dumps`; limits are the defaults.
+    /// A weak secret in `keyring` (see [`Secret::weakness`](super::Secret::weakness))
+    /// is accepted with a `tracing` warning.
     pub fn new(keyring: &Keyring, salt: &str) -> Self {
+        keyring.warn_if_weak("an ObjectSigner");
+        ObjectSigner::quiet(keyring, salt)
+    }
+
+    /// [`new`](Self::new) without the weak-key warning, for codecs that
+    /// give it themselves.
+    pub(crate) fn quiet(keyring: &Keyring, salt: &str) -> Self {
         let limits = Limits::default();
         ObjectSigner {
-            signer: TimestampSigner::new(keyring, salt).with_max_len(limits.max_token_len),
+            signer: TimestampSigner::quiet(keyring, salt).with_max_len(limits.max_token_len),
             compression: Compression::Never,
             limits,
         }

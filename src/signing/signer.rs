@@ -65,7 +65,7 @@ pub struct TimestampUnsigned<'a> {
 /// ```
 /// use signed_session::signing::{Keyring, Secret, Signer};
 /// let signer = Signer::new(&Keyring::new(Secret::new("s3cr3t")?), "");
-/// let signed = signer.sign("hello");
+/// let signed = signer.sign("hello")?;
 /// assert_eq!(signer.unsign(&signed)?.value, "hello");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -93,7 +93,11 @@ fn check_separator(sep: &str) -> Result<(), SeparatorError> {
 impl Signer {
     /// A signer with `salt`; an empty salt becomes `django.core.signing.Signer`,
     /// as in Django.
+    ///
+    /// A weak secret in `keyring` (see [`Secret::weakness`](super::Secret::weakness))
+    /// is accepted with a `tracing` warning.
     pub fn new(keyring: &Keyring, salt: &str) -> Self {
+        keyring.warn_if_weak("a Signer");
         Signer::with_class_salt(keyring, salt, SIGNER_CLASS_SALT)
     }
 
@@ -189,7 +193,7 @@ impl Signer {
 /// ```
 /// use signed_session::signing::{Keyring, Secret, TimestampSigner};
 /// let signer = TimestampSigner::new(&Keyring::new(Secret::new("s3cr3t")?), "");
-/// let signed = signer.sign_at("hello", 1_700_000_000.0);
+/// let signed = signer.sign_at("hello", 1_700_000_000.0)?;
 /// let back = signer.unsign_at(&signed, Some(60.0), 1_700_000_030.5)?;
 /// assert_eq!((back.value, back.timestamp), ("hello", 1_700_000_000));
 /// assert!(signer.unsign_at(&signed, Some(60.0), 1_700_000_061.0).is_err());
@@ -228,7 +232,17 @@ pub(crate) fn check_age(timestamp: i64, max_age: Option<f64>, now: f64) -> Resul
 impl TimestampSigner {
     /// A timestamp signer with `salt`; an empty salt becomes
     /// `django.core.signing.TimestampSigner`, as in Django.
+    ///
+    /// A weak secret in `keyring` (see [`Secret::weakness`](super::Secret::weakness))
+    /// is accepted with a `tracing` warning.
     pub fn new(keyring: &Keyring, salt: &str) -> Self {
+        keyring.warn_if_weak("a TimestampSigner");
+        TimestampSigner::quiet(keyring, salt)
+    }
+
+    /// [`new`](Self::new) without the weak-key warning, for codecs that
+    /// give it themselves.
+    pub(crate) fn quiet(keyring: &Keyring, salt: &str) -> Self {
         TimestampSigner {
             signer: Signer::with_class_salt(keyring, salt, TIMESTAMP_SIGNER_CLASS_SALT),
         }
