@@ -373,3 +373,86 @@ fn inspect_is_labelled_unverified() {
     let out = ok(&["inspect", "!!!:???"], None);
     assert!(out.contains("does not decode"), "{out}");
 }
+
+fn cli_stderr(args: &[&str], stdin: Option<&str>) -> String {
+    String::from_utf8(cli(args, stdin).stderr).unwrap()
+}
+
+/// Issue 11, item 8: a weak secret still works (Django projects with short
+/// keys must interoperate) but the tool says so on stderr.
+#[test]
+fn item08_weak_secret_warns_on_stderr() {
+    let args = ["--secret-env", "OLD_SECRET", "sign", "v"];
+    assert!(ok(&args, None).starts_with("v:"));
+    let stderr = cli_stderr(&args, None);
+    assert!(
+        stderr.contains("warning: the secret is weak") && stderr.contains("10 characters"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("old-secret"), "the secret is never shown");
+    // The vector secret is long and varied: no warning.
+    let stderr = cli_stderr(&["--secret-env", "TEST_SECRET", "sign", "v"], None);
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+/// Issue 11, item 9: `inspect` shows parts of an untrusted token; terminal
+/// control sequences in it are escaped, never passed to the terminal.
+#[test]
+fn item09_inspect_escapes_control_characters() {
+    let token = "eyJhIjoxfQ\u{1b}]0;owned\u{7}:1r31uy\u{1b}[2J:sig\u{9b}31m\u{202e}";
+    let out = ok(&["inspect", token], None);
+    for c in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'] {
+        assert!(!out.contains(c), "{c:?} reached the output: {out:?}");
+    }
+    assert!(out.contains("\\u{1b}]0;owned\\u{7}"), "{out}");
+    assert!(out.contains("\\u{202e}"), "{out}");
+}
+
+/// Issue 11, item 12: tokens over 8 KiB are used outside cookies; the limit
+/// can be raised with `--max-length` (8 KiB stays the default).
+#[test]
+fn item12_max_length_raises_the_token_limit() {
+    let big = format!("[\"{}\"]", "ab".repeat(6000));
+    let base = ["--secret-env", "TEST_SECRET"];
+    let enc = |extra: &[&str], code: i32| {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["encode", "--no-compress", "--at", "1700000000", &big]);
+        if code == 0 {
+            ok(&args, None)
+        } else {
+            fails(&args, None, code)
+        }
+    };
+    let refused = enc(&[], 4);
+    assert!(refused.contains("8192"), "{refused}");
+    let token = enc(&["--max-length", "20000"], 0);
+    assert!(token.len() > 8192);
+    fails(&["--secret-env", "TEST_SECRET", "decode", &token], None, 4);
+    let back = ok(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "--max-length",
+            "20000",
+            "decode",
+            &token,
+        ],
+        None,
+    );
+    assert_eq!(back, big);
+    // From standard input too.
+    let back = ok(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "decode",
+            "--max-length",
+            "20000",
+        ],
+        Some(&token),
+    );
+    assert_eq!(back, big);
+    let shown = ok(&["inspect", "--max-length", "20000", &token], None);
+    assert!(shown.contains("UNVERIFIED"));
+}

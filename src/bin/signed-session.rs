@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use signed_session::dangerous;
 use signed_session::encoding::json;
+use signed_session::error::report;
 use signed_session::signing::{
     Compression, KeyError, Keyring, Limits, ObjectSigner, Secret, Signer, TimestampSigner,
 };
@@ -63,6 +64,23 @@ struct KeyArgs {
     /// Environment variable holding a fallback secret (repeatable, tried in order).
     #[arg(long, global = true, value_name = "NAME")]
     fallback_env: Vec<String>,
+    /// Longest token accepted or produced, in bytes (default 8192); the
+    /// decoded-payload cap becomes at least as large.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = DEFAULT_MAX_LENGTH)]
+    max_length: usize,
+}
+
+/// The default of `--max-length`: the library's default token limit.
+const DEFAULT_MAX_LENGTH: usize = 8192;
+
+impl KeyArgs {
+    /// The library's limits, with `--max-length` applied.
+    fn limits(&self) -> Limits {
+        let defaults = Limits::default();
+        defaults
+            .with_max_token_len(self.max_length)
+            .with_max_inflated_len(defaults.max_inflated_len.max(self.max_length))
+    }
 }
 
 #[derive(Subcommand)]
@@ -168,7 +186,7 @@ impl From<DecodeError> for Failure {
         };
         Failure {
             code,
-            message: e.to_string(),
+            message: report(&e),
         }
     }
 }
@@ -176,12 +194,14 @@ impl From<DecodeError> for Failure {
 impl From<EncodeError> for Failure {
     fn from(e: EncodeError) -> Self {
         let code = match e {
-            EncodeError::TooLong { .. } => EXIT_LIMIT,
+            EncodeError::TooLong { .. }
+            | EncodeError::TooLarge { .. }
+            | EncodeError::TooDeep { .. } => EXIT_LIMIT,
             _ => EXIT_USAGE,
         };
         Failure {
             code,
-            message: e.to_string(),
+            message: report(&e),
         }
     }
 }
@@ -215,18 +235,46 @@ fn keyring(args: &KeyArgs) -> Result<Keyring, Failure> {
     for name in &args.fallback_env {
         ring = ring.with_fallback(Secret::from_env(name)?);
     }
+    // Accepted (a Django project with a short key must keep working), but
+    // said out loud: a guessable key lets anyone forge sessions.
+    for (index, weakness) in ring.weak_secrets() {
+        let which = match index {
+            0 => "the secret".to_owned(),
+            n => format!("fallback secret {n}"),
+        };
+        eprintln!(
+            "signed-session: warning: {which} is weak: {weakness} (Django's check security.W009)"
+        );
+    }
     Ok(ring)
 }
 
+/// A text from an untrusted token, made safe for a terminal: control
+/// characters (C0, DEL, C1) and the bidirectional-text controls are shown
+/// as `\u{..}` escapes instead of reaching the terminal, where they could
+/// move the cursor, recolour or hide text.
+fn shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || bidi || c == '\\' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The argument, or standard input with one trailing newline removed.
-fn arg_or_stdin(arg: Option<String>, what: &str) -> Result<String, Failure> {
+fn arg_or_stdin(arg: Option<String>, what: &str, limits: &Limits) -> Result<String, Failure> {
     if let Some(a) = arg {
         return Ok(a);
     }
     let mut text = String::new();
     // Read at most one byte past the cap, so a huge stdin cannot exhaust
     // memory and is refused rather than silently cut.
-    let cap = Limits::default().max_inflated_len;
+    let cap = limits.max_inflated_len.max(limits.max_token_len);
     std::io::stdin()
         .take(cap.saturating_add(1) as u64)
         .read_to_string(&mut text)
@@ -251,6 +299,7 @@ fn now_or(at: Option<f64>) -> f64 {
 }
 
 fn run(cli: Cli) -> Result<String, Failure> {
+    let limits = cli.keys.limits();
     match cli.command {
         Command::Encode {
             salt,
@@ -258,16 +307,17 @@ fn run(cli: Cli) -> Result<String, Failure> {
             at,
             json: text,
         } => {
-            let text = arg_or_stdin(text, "JSON value")?;
-            let value = json::from_slice(text.as_bytes(), Limits::default().max_json_depth)
+            let text = arg_or_stdin(text, "JSON value", &limits)?;
+            let value = json::from_slice(text.as_bytes(), limits.json_depth())
                 .map_err(|e| Failure::usage(format!("the JSON argument is not valid JSON: {e}")))?;
             let compression = if no_compress {
                 Compression::Never
             } else {
                 Compression::Django
             };
-            let codec =
-                ObjectSigner::new(&keyring(&cli.keys)?, &salt).with_compression(compression);
+            let codec = ObjectSigner::new(&keyring(&cli.keys)?, &salt)
+                .with_compression(compression)
+                .with_limits(limits);
             Ok(codec.dumps_value_at(&value, now_or(at))?)
         }
         Command::Decode {
@@ -277,8 +327,8 @@ fn run(cli: Cli) -> Result<String, Failure> {
             verbose,
             token,
         } => {
-            let token = arg_or_stdin(token, "token")?;
-            let codec = ObjectSigner::new(&keyring(&cli.keys)?, &salt);
+            let token = arg_or_stdin(token, "token", &limits)?;
+            let codec = ObjectSigner::new(&keyring(&cli.keys)?, &salt).with_limits(limits);
             let now = now_or(at);
             let loaded = codec.loads_value_at(&token, max_age, now)?;
             if verbose {
@@ -292,13 +342,12 @@ fn run(cli: Cli) -> Result<String, Failure> {
             Ok(String::from_utf8_lossy(&json::to_vec(&loaded.value)).into_owned())
         }
         Command::Inspect { token } => {
-            let token = arg_or_stdin(token, "token")?;
-            let limits = Limits::default();
+            let token = arg_or_stdin(token, "token", &limits)?;
             let Some(i) = dangerous::inspect(&token, &limits) else {
                 return Err(Failure {
                     code: EXIT_LIMIT,
                     message: format!(
-                        "token is {} bytes, over the limit of {}",
+                        "token is {} bytes, over the limit of {} (raise it with --max-length)",
                         token.len(),
                         limits.max_token_len
                     ),
@@ -306,23 +355,27 @@ fn run(cli: Cli) -> Result<String, Failure> {
             };
             let mut out = String::from("UNVERIFIED: the signature was not checked\n");
             out.push_str(&format!("compressed: {}\n", i.compressed));
-            out.push_str(&format!("body: {}\n", i.body));
+            out.push_str(&format!("body: {}\n", shown(&i.body)));
             out.push_str(&format!(
                 "timestamp: {} ({})\n",
-                i.timestamp_text.as_deref().unwrap_or("<none>"),
+                i.timestamp_text
+                    .as_deref()
+                    .map_or_else(|| "<none>".to_owned(), shown),
                 i.timestamp
                     .map_or_else(|| "not base62".to_owned(), |t| t.to_string())
             ));
             out.push_str(&format!(
                 "signature: {}\n",
-                i.signature.as_deref().unwrap_or("<none>")
+                i.signature
+                    .as_deref()
+                    .map_or_else(|| "<none>".to_owned(), shown)
             ));
             match &i.payload {
                 Ok(v) => out.push_str(&format!(
                     "payload (unverified): {}",
                     String::from_utf8_lossy(&json::to_vec(v))
                 )),
-                Err(e) => out.push_str(&format!("payload: does not decode: {e}")),
+                Err(e) => out.push_str(&format!("payload: does not decode: {}", shown(&report(e)))),
             }
             Ok(out)
         }
@@ -334,9 +387,13 @@ fn run(cli: Cli) -> Result<String, Failure> {
         } => {
             let ring = keyring(&cli.keys)?;
             if timestamp {
-                Ok(TimestampSigner::new(&ring, &salt).sign_at(&value, now_or(at)))
+                Ok(TimestampSigner::new(&ring, &salt)
+                    .with_max_len(limits.max_token_len)
+                    .sign_at(&value, now_or(at))?)
             } else {
-                Ok(Signer::new(&ring, &salt).sign(&value))
+                Ok(Signer::new(&ring, &salt)
+                    .with_max_len(limits.max_token_len)
+                    .sign(&value)?)
             }
         }
         Command::Unsign {
@@ -348,13 +405,14 @@ fn run(cli: Cli) -> Result<String, Failure> {
         } => {
             let ring = keyring(&cli.keys)?;
             if timestamp {
-                let signer = TimestampSigner::new(&ring, &salt);
+                let signer = TimestampSigner::new(&ring, &salt).with_max_len(limits.max_token_len);
                 Ok(signer
                     .unsign_at(&value, max_age, now_or(at))?
                     .value
                     .to_owned())
             } else {
-                Ok(Signer::new(&ring, &salt).unsign(&value)?.value.to_owned())
+                let signer = Signer::new(&ring, &salt).with_max_len(limits.max_token_len);
+                Ok(signer.unsign(&value)?.value.to_owned())
             }
         }
     }
