@@ -6,7 +6,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use signed_session::signing::{Keyring, Secret, Signer, TimestampSigner};
-use signed_session::{DecodeError, PayloadError};
+use signed_session::{DecodeError, EncodeError, PayloadError};
 use signed_session_fuzz::{gen_now, keyring};
 
 #[derive(Arbitrary, Debug)]
@@ -58,24 +58,45 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
         }
     }
 
-    // Sign, then verify: the value comes back exactly.
-    let signed = signer.sign(case.value);
+    // Sign, then verify: the value comes back exactly, and a signer never
+    // writes what it would refuse to read.
+    let signed = signer
+        .clone()
+        .with_max_len(usize::MAX)
+        .sign(case.value)
+        .expect("no limit, no refusal");
     assert!(signed.starts_with(case.value) && signed.ends_with(&signer.signature(case.value)));
-    match signer.unsign(&signed) {
-        Ok(back) => assert_eq!((back.value, back.key_index), (case.value, 0)),
-        Err(DecodeError::TooLong { .. }) => assert!(signed.len() > max_len),
-        Err(e) => panic!("own signature refused: {e}: {signed:?}"),
+    match signer.sign(case.value) {
+        Ok(s) => {
+            assert_eq!(s, signed);
+            let back = signer.unsign(&s).expect("own signature verifies");
+            assert_eq!((back.value, back.key_index), (case.value, 0));
+        }
+        Err(EncodeError::TooLong { len, max }) => {
+            assert!(len > max && max == max_len && signed.len() == len);
+        }
+        Err(e) => panic!("unexpected refusal: {e}"),
     }
-    let stamped = ts_signer.sign_at(case.value, now);
-    match ts_signer.unsign_at(&stamped, None, now) {
-        Ok(back) => {
+    let stamped = ts_signer
+        .clone()
+        .with_max_len(usize::MAX)
+        .sign_at(case.value, now)
+        .expect("no limit, no refusal");
+    match ts_signer.sign_at(case.value, now) {
+        Ok(s) => {
+            assert_eq!(s, stamped);
+            let back = ts_signer
+                .unsign_at(&s, None, now)
+                .unwrap_or_else(|e| panic!("own timestamped signature refused: {e}: {s:?}"));
             assert_eq!((back.value, back.key_index), (case.value, 0));
             #[allow(clippy::cast_possible_truncation)]
             let whole = now.trunc() as i64;
             assert_eq!(back.timestamp, whole);
         }
-        Err(DecodeError::TooLong { .. }) => assert!(stamped.len() > max_len),
-        Err(e) => panic!("own timestamped signature refused: {e}: {stamped:?}"),
+        Err(EncodeError::TooLong { len, max }) => {
+            assert!(len > max && max == max_len && stamped.len() == len);
+        }
+        Err(e) => panic!("unexpected refusal: {e}"),
     }
     // With an age limit the only new outcome is Expired.
     match ts_signer.unsign_at(&stamped, max_age, now) {
