@@ -273,6 +273,27 @@ for (const c of get(all, 'loads')) {
   });
 }
 
+// A time or an age limit that is not a finite number fails closed: the
+// token is refused as expired, in wasm as natively (issue 11, item 3).
+for (const c of get(all, 'loads').filter((c) => get(get(c, 'expected'), 'outcome') === 'ok').slice(0, 3)) {
+  const id = get(c, 'id');
+  for (const [maxAge, now] of [
+    ['NaN', get(c, 'now').text],
+    ['Infinity', get(c, 'now').text],
+    ['60', 'NaN'],
+    ['60', '-Infinity'],
+  ]) {
+    run('fail closed', `${id} max_age=${maxAge} now=${now}`, () => {
+      const req = new Map(c);
+      req.set('max_age', new RawNumber(maxAge));
+      req.set('now', new RawNumber(now));
+      const resp = call('ss_loads', req);
+      check(get(resp, 'ok') === false, 'a non-finite age check let the token through');
+      check(get(resp, 'kind') === 'expired', `kind ${get(resp, 'kind')}, expected expired`);
+    });
+  }
+}
+
 // session_store: each case is replayed by ss_session_case inside the module
 // (results, flags, key and data against Django's, enforcement off and on).
 // Phases where enforcing the session's own expiry must differ from Django:
