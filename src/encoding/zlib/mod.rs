@@ -2,12 +2,8 @@
 //! on encode; on decode any zlib stream, with trailing bytes after the end
 //! of the stream ignored, and (past Django) a cap on the inflated size.
 //!
-//! Building a deflate state costs far more than compressing a session, so
-//! each thread keeps one compressor and one decompressor and resets them.
-
-use std::cell::RefCell;
-
-use flate2::{Compress, Compression, FlushCompress, Status};
+//! Both directions are this module's own code, sized for sessions: a
+//! general zlib spends more on setting up its state than on a session.
 
 /// Why a zlib stream was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,49 +39,11 @@ impl core::fmt::Display for ZlibError {
 
 impl std::error::Error for ZlibError {}
 
-thread_local! {
-    static COMPRESSOR: RefCell<Option<Compress>> = const { RefCell::new(None) };
-}
-
-/// Compresses `data` into a zlib stream with the effort of zlib's level 6
-/// (Python's default). Session-sized inputs (up to 32 KiB) go through a
-/// small deflater of this module, larger ones through zlib-rs; neither
-/// gives stock zlib's exact bytes, but any zlib (Django's) inflates both.
+/// Compresses `data` into a zlib stream: the bytes stock zlib writes at
+/// level 6, Python's `zlib.compress(data)` (and so Django's), for any
+/// input. See the `deflate` module for how.
 pub fn compress(data: &[u8]) -> Vec<u8> {
-    if data.len() <= deflate::MAX_INPUT {
-        return deflate::zlib(data);
-    }
-    compress_zlib_rs(data)
-}
-
-/// [`compress`] through zlib-rs, whatever the size.
-fn compress_zlib_rs(data: &[u8]) -> Vec<u8> {
-    COMPRESSOR.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let c = slot.get_or_insert_with(|| Compress::new(Compression::new(6), true));
-        c.reset();
-        compress_with(c, data)
-    })
-}
-
-fn compress_with(c: &mut Compress, data: &[u8]) -> Vec<u8> {
-    // zlib's worst case is a few bytes per 16 KiB block plus a small header.
-    let mut out = Vec::with_capacity(data.len() + data.len() / 1000 + 64);
-    loop {
-        let before_in = c.total_in();
-        let consumed = usize::try_from(before_in).unwrap_or(usize::MAX);
-        let input = data.get(consumed..).unwrap_or(&[]);
-        match c.compress_vec(input, &mut out, FlushCompress::Finish) {
-            Ok(Status::StreamEnd) => return out,
-            Ok(_) => out.reserve(out.capacity().max(64)),
-            // The in-memory deflate cannot fail on valid state; fall back to
-            // a fresh stream if it ever does.
-            Err(_) => {
-                *c = Compress::new(Compression::new(6), true);
-                out.clear();
-            }
-        }
-    }
+    deflate::zlib(data)
 }
 
 /// Inflates a zlib stream, producing at most `limit` bytes. Bytes after the

@@ -1,4 +1,5 @@
 use super::*;
+use flate2::{Compress, Compression, FlushCompress, Status};
 
 /// Found by the `deflate` fuzz target: a stored block was costed with
 /// 7 bits of padding instead of 5, so 55 incompressible bytes came out
@@ -143,12 +144,12 @@ fn header_checks() {
 }
 
 #[test]
-fn small_deflater_sizes_are_close_to_zlib() {
+fn deflater_sizes_are_close_to_zlib_rs() {
     for name in ["p1", "p2", "p3", "tamper4k"] {
         let path = format!("{}/benches/data/{name}.json", env!("CARGO_MANIFEST_DIR"));
         let data = std::fs::read(path).unwrap();
         let ours = compress(&data);
-        let zlib = compress_zlib_rs(&data);
+        let zlib = deflate_with(&data, 6);
         assert_eq!(reference(&ours, 1 << 20), Ok(data.clone()), "{name}");
         assert_eq!(decompress(&ours, 1 << 20), Ok(data.clone()), "{name}");
         // Within 3% (plus a few bytes) of zlib-rs at level 6.
@@ -298,4 +299,118 @@ fn zip_bomb_stops_at_the_cap() {
         decompress(&z, 65_536),
         Err(ZlibError::TooLarge { limit: 65_536 })
     );
+}
+
+/// Django keeps the compressed form when `len(compressed) < len(data) - 1`.
+fn django_compresses(data: &[u8]) -> bool {
+    compress(data).len() + 1 < data.len()
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+const ISSUE11_PLAIN: &[u8] =
+    br#"{"_language":"de","visits":23,"last_path":"/shop/23/?page=2","django_timezone":"Europe/Berlin"}"#;
+const ISSUE11_COMPRESSED: &[u8] = br#"{"_language":"de","visits":1010,"last_path":"/shop/40/?page=2","django_timezone":"Europe/Berlin"}"#;
+
+/// Issue 11: the old deflater's output was a byte off stock zlib's here,
+/// so it compressed the first and not the second; Django does the opposite.
+#[test]
+fn issue11_payloads_get_djangos_decision() {
+    assert!(!django_compresses(ISSUE11_PLAIN), "95 bytes -> 94: no gain");
+    assert!(django_compresses(ISSUE11_COMPRESSED), "97 bytes -> 95");
+}
+
+/// Expected bytes made once with Python 3.11's `zlib.compress(x)` (zlib
+/// 1.2.13, level 6) and pasted as hex.
+#[test]
+fn output_is_stock_zlibs_to_the_byte() {
+    let fuzz_stored = [
+        175u8, 175, 49, 175, 255, 175, 175, 141, 49, 255, 49, 255, 238, 227, 227, 3, 0, 30, 155,
+        16, 3, 0, 3, 155, 30, 16, 176, 181, 157, 24, 48, 125, 103, 187, 0, 215, 151, 120, 8, 120,
+        8, 252, 0, 15, 186, 255, 238, 175, 175, 186, 255, 255, 255, 186, 178,
+    ];
+    let cases: [(&str, &[u8], &str); 6] = [
+        (
+            "issue 11, not compressed by Django",
+            ISSUE11_PLAIN,
+            "789c158c4b0a80201040ef326b41d09d1041d039447050c39cc14f8ba2bb67ebf779c06657c27001c180\
+             471070a5967a03a3b480ec5ab7ec7a9c50b6482c95962b4f7b5153f5c76cc9f674e24de53feca312a3\
+             dcb0e654e0fd00d1891fa3",
+        ),
+        (
+            "issue 11, compressed by Django",
+            ISSUE11_COMPRESSED,
+            "789c158c4b0a80201040ef326b418d56420441e710c1410d5371b445d1ddb3f5fb3ca0a349ae1b87a0\
+             c02230b8028546a0a490824134d47431cd0fccc9e7c267c1d732fc651ab23d469d750b27de39fd8fbd\
+             d75c906f586348f07efc931fff",
+        ),
+        (
+            "empty: a fixed block with only its end",
+            b"",
+            "789c030000000001",
+        ),
+        ("one byte: fixed", b"a", "789c4b040000620062"),
+        (
+            "abc * 100: one long match at distance 3",
+            &b"abc".repeat(100),
+            "789c4b4c4a4e1c45c42100884d72d9",
+        ),
+        (
+            "incompressible: stored",
+            &fuzz_stored,
+            "789c013700c8ffafaf31afffafaf8d31ff31ffeee3e303001e9b100300039b1e10b0b59d18307d67bb\
+             00d79778087808fc000fbaffeeafafbaffffffbab2f4751c62",
+        ),
+    ];
+    for (name, data, expected) in cases {
+        let expected = hex(expected);
+        assert_eq!(compress(data), expected, "{name}");
+        assert_eq!(decompress(&expected, 1 << 20), Ok(data.to_vec()), "{name}");
+    }
+}
+
+/// zlib's length limiting at 15 bits (`gen_bitlen`'s overflow repair):
+/// literal counts 1, 1, 3, 5, 9, 15, ... (each the sum of the two before
+/// plus one, so that no ties soften the tree) on bytes 0, 5, 10, ..., plus
+/// the end-of-block code once, make a chain 16 to 18 levels deep. The
+/// expected lengths were read from the dynamic block header that Python's
+/// `zlib.compressobj(6, zlib.DEFLATED, 15, 8, zlib.Z_HUFFMAN_ONLY)` writes
+/// for those bytes (literals only, so the counts are exactly these).
+#[test]
+fn code_lengths_are_cut_to_15_bits_as_zlib_does() {
+    let cases: [&[u8]; 3] = [
+        &[15, 15, 15, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
+        &[15, 15, 15, 14, 14, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
+        &[
+            15, 15, 15, 15, 15, 14, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1,
+        ],
+    ];
+    for expected in cases {
+        let n = expected.len();
+        let mut counts = vec![1u32, 1];
+        while counts.len() < n {
+            counts.push(counts[counts.len() - 1] + counts[counts.len() - 2] + 1);
+        }
+        let mut freq = [0u32; 286];
+        for (i, &c) in counts.iter().enumerate() {
+            freq[i * 5] = c;
+        }
+        freq[256] = 1;
+        let mut lens = [0u8; 286];
+        deflate::code_lengths(&freq, 15, &mut lens);
+        let got: Vec<u8> = (0..n).map(|i| lens[i * 5]).collect();
+        assert_eq!(got, expected, "{n} literals");
+        assert_eq!(lens[256], 15, "{n} literals: end of block");
+        let others = lens
+            .iter()
+            .enumerate()
+            .filter(|&(i, &l)| l != 0 && i != 256 && !(i % 5 == 0 && i / 5 < n))
+            .count();
+        assert_eq!(others, 0, "{n} literals: no other codes");
+    }
 }
