@@ -57,22 +57,26 @@ fn dumps_vectors() {
             .dumps_value_at(payload, now)
             .unwrap_or_else(|e| panic!("{id}: {e}"));
         let django_compressed = field(expected, "compressed").as_bool().unwrap();
+        // The deflater writes stock zlib's bytes: same length, same
+        // decision, and the same token whether compressed or not.
         let our_zlib_len = zlib::compress(&our_json).len() as i64;
+        assert_eq!(
+            our_zlib_len,
+            field(expected, "zlib_len").as_i64().unwrap(),
+            "{id}: zlib length differs from Django's"
+        );
         let ours_compressed = token.starts_with('.');
-        if our_zlib_len == field(expected, "zlib_len").as_i64().unwrap() || !compress {
-            assert_eq!(
-                ours_compressed, django_compressed,
-                "{id}: compression decision"
-            );
-        }
-        if !ours_compressed && !django_compressed {
-            assert_eq!(
-                token,
-                str_field(expected, "token"),
-                "{id}: token differs from Django's"
-            );
-            exact += 1;
-        } else {
+        assert_eq!(
+            ours_compressed, django_compressed,
+            "{id}: compression decision"
+        );
+        assert_eq!(
+            token,
+            str_field(expected, "token"),
+            "{id}: token differs from Django's"
+        );
+        exact += 1;
+        if ours_compressed {
             compressed += 1;
         }
         // Both tokens decode to the payload.
@@ -86,10 +90,10 @@ fn dumps_vectors() {
         }
     }
     println!(
-        "dumps: {} vectors, {exact} byte-identical tokens, {compressed} compressed",
+        "dumps: {} vectors, {exact} byte-identical tokens, {compressed} of them compressed",
         cases.len()
     );
-    assert_eq!(exact + compressed, cases.len());
+    assert_eq!(exact, cases.len());
 }
 
 #[test]
