@@ -28,10 +28,15 @@
 //! It is this crate's own code, written from that description of the
 //! algorithm, and it is checked against Python's zlib by
 //! `tests/zlib_differential.rs` and against C zlib by the `deflate` fuzz
-//! target. It is also quicker than a general deflater on session-sized
-//! inputs: its buffers are kept per thread, and each call leaves the
-//! 64 KiB hash table empty again by clearing only the slots it used
-//! (small inputs), instead of clearing all of it up front.
+//! target.
+//!
+//! Speed: buffers are kept per thread, and the hash table is never
+//! cleared (its entries carry the tag of the call that wrote them), so a
+//! small input costs little more than its own bytes. An input that never
+//! slides (up to `WSIZE + MAX_DIST` bytes, every session) has all its hash
+//! chains linked in one pass before the search, which finds them as zlib
+//! would have built them by then. On long repetitive inputs the exact
+//! algorithm is slower than zlib-rs's own level 6 (which is not zlib's).
 
 use core::cell::RefCell;
 
@@ -69,6 +74,7 @@ const D_CODES: usize = 30;
 const BL_CODES: usize = 19;
 const END_BLOCK: usize = 256;
 /// Nodes of the largest tree (leaves and internal nodes) plus one.
+#[cfg(test)]
 const HEAP_SIZE: usize = 2 * L_CODES + 1;
 /// The order in which the code length code's lengths are sent.
 const BL_ORDER: [usize; BL_CODES] = [
@@ -80,30 +86,32 @@ const BL_EXTRA: [u8; BL_CODES] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 const REP_3_6: u8 = 16;
 const REPZ_3_10: u8 = 17;
 const REPZ_11_138: u8 = 18;
-/// Past this size the hash table is cleared whole rather than slot by slot.
-const CLEAR_BY_SLOT_MAX: usize = 4096;
 
 /// Buffers kept per thread.
 struct Scratch {
-    /// Most recent window position of each hash value, 0 for none. All
-    /// zeros between calls when `head_clean`.
-    head: Vec<u16>,
-    /// Previous position with the same hash, by position mod `WSIZE`.
-    /// Only slots written during a call are read, so it is never cleared.
+    /// Most recent window position of each hash value (0: none), tagged
+    /// in its top 16 bits with the call that wrote it: an entry with
+    /// another call's tag is empty, so the table is never cleared between
+    /// calls (only once every 65535 calls).
+    head: Vec<u32>,
+    /// This call's tag, `1..=0xffff`.
+    tag: u32,
+    /// Previous position with the same hash: by position for an input
+    /// that never slides, else by position mod `WSIZE`. Only slots
+    /// written during a call are read, so it is never cleared.
     prev: Vec<u16>,
     /// The current block's symbols. Literal: the byte; match:
     /// `distance << 16 | length`.
     syms: Vec<u32>,
-    head_clean: bool,
 }
 
 impl Scratch {
     const fn new() -> Self {
         Scratch {
             head: Vec::new(),
+            tag: 0,
             prev: Vec::new(),
             syms: Vec::new(),
-            head_clean: false,
         }
     }
 }
@@ -121,17 +129,15 @@ pub(super) fn zlib(data: &[u8]) -> Vec<u8> {
 }
 
 fn zlib_with(data: &[u8], s: &mut Scratch) -> Vec<u8> {
-    if s.head.len() != HASH_SIZE || !s.head_clean {
+    s.tag += 1;
+    if s.head.len() != HASH_SIZE || s.tag > 0xffff {
         s.head.clear();
         s.head.resize(HASH_SIZE, 0);
+        s.tag = 1;
     }
-    if s.prev.len() != WSIZE {
-        s.prev.clear();
+    if s.prev.len() < WSIZE {
         s.prev.resize(WSIZE, 0);
     }
-    // Until the slots used are cleared again below (a panic in between
-    // leaves the table to be cleared whole by the next call).
-    s.head_clean = false;
     let mut w = BitOut {
         out: Vec::with_capacity(data.len() / 2 + 64),
         buf: 0,
@@ -139,21 +145,9 @@ fn zlib_with(data: &[u8], s: &mut Scratch) -> Vec<u8> {
     };
     // The header zlib writes for level 6 and a 32 KiB window.
     w.out.extend_from_slice(&[0x78, 0x9c]);
-    let slid = deflate(data, s, &mut w);
+    deflate(data, s, &mut w);
     w.out
         .extend_from_slice(&zlib_rs::adler32::adler32(1, data).to_be_bytes());
-    if slid || data.len() > CLEAR_BY_SLOT_MAX {
-        s.head.fill(0);
-    } else {
-        // Without a slide, every position set in `head` is a window
-        // position, and window = input: clear the slots of all of them.
-        for i in 0..data.len().saturating_sub(MIN_MATCH - 1) {
-            if let Some(h) = s.head.get_mut(hash(data, i)) {
-                *h = 0;
-            }
-        }
-    }
-    s.head_clean = true;
     w.out
 }
 
@@ -171,26 +165,65 @@ fn hash(win: &[u8], i: usize) -> usize {
 }
 
 /// Puts window position `pos` at the head of its hash chain and returns
-/// the position that was there (0: none).
+/// the position that was there (0: none). `tag` is this call's tag,
+/// shifted into place.
 #[inline]
-fn insert(win: &[u8], head: &mut [u16], prev: &mut [u16], pos: usize) -> usize {
+fn insert(win: &[u8], head: &mut [u32], prev: &mut [u16], tag: u32, pos: usize) -> usize {
     let h = hash(win, pos);
     let Some(slot) = head.get_mut(h) else {
         return 0;
     };
-    let before = *slot;
-    *slot = pos as u16;
+    let entry = *slot;
+    let before = if entry >> 16 == tag >> 16 {
+        entry & 0xffff
+    } else {
+        0
+    };
+    *slot = tag | pos as u32;
     if let Some(p) = prev.get_mut(pos & WMASK) {
-        *p = before;
+        *p = before as u16;
     }
-    usize::from(before)
+    before as usize
 }
 
-/// Moves every position in `table` back by `WSIZE`; those that fall off
+/// [`insert`] for every position of `data` at once, in order: `prev[i]`
+/// is the chain link of position `i`.
+fn link(data: &[u8], head: &mut [u32], prev: &mut [u16], tag: u32) {
+    for (i, (three, p)) in data.windows(3).zip(prev.iter_mut()).enumerate() {
+        let &[a, b, c] = three else {
+            continue;
+        };
+        let h = ((usize::from(a) << (2 * HASH_SHIFT))
+            ^ (usize::from(b) << HASH_SHIFT)
+            ^ usize::from(c))
+            & HASH_MASK;
+        if let Some(slot) = head.get_mut(h) {
+            let entry = *slot;
+            *p = if entry >> 16 == tag >> 16 {
+                entry as u16
+            } else {
+                0
+            };
+            *slot = tag | i as u32;
+        }
+    }
+}
+
+/// Moves every position in `prev` back by `WSIZE`; those that fall off
 /// the front (and the one that lands on 0) become "none".
-fn slide(table: &mut [u16]) {
-    for p in table {
+fn slide(prev: &mut [u16]) {
+    for p in prev {
         *p = p.saturating_sub(WSIZE as u16);
+    }
+}
+
+/// [`slide`] for the heads of this call (tagged `tag`); the others are
+/// empty anyway.
+fn slide_head(head: &mut [u32], tag: u32) {
+    for e in head {
+        if *e >> 16 == tag >> 16 {
+            *e = tag | (*e & 0xffff).saturating_sub(WSIZE as u32);
+        }
     }
 }
 
@@ -199,6 +232,15 @@ fn slide(table: &mut [u16]) {
 fn window(data: &[u8], base: usize) -> &[u8] {
     data.get(base..data.len().min(base + WINDOW_SIZE))
         .unwrap_or(&[])
+}
+
+/// The two bytes at `i`, if there are two.
+#[inline]
+fn pair(bytes: &[u8], i: usize) -> Option<[u8; 2]> {
+    match bytes.get(i..i + 2) {
+        Some(&[a, b]) => Some([a, b]),
+        _ => None,
+    }
 }
 
 /// Length of the common prefix of `a` and `b`.
@@ -236,6 +278,7 @@ fn common(a: &[u8], b: &[u8]) -> usize {
 fn longest_match(
     win: &[u8],
     prev: &[u16],
+    mask: usize,
     strstart: usize,
     mut cur: usize,
     prev_len: usize,
@@ -257,35 +300,26 @@ fn longest_match(
         MAX_CHAIN
     };
     let limit = strstart.saturating_sub(MAX_DIST);
-    let (Some(&s0), Some(&s1)) = (scan.first(), scan.get(1)) else {
-        return (best.min(lookahead), None);
-    };
-    // The bytes at `best - 1` and `best`: a candidate must match them to
-    // beat `best`, and they are checked first.
-    let mut end1 = scan.get(best - 1).copied();
-    let mut end0 = scan.get(best).copied();
+    // A candidate must match the first two bytes, and the two at
+    // `best - 1` and `best` to beat `best`; those are checked first.
+    let start = pair(scan, 0);
+    let mut end = pair(scan, best - 1);
+    let rest = scan.get(2..).unwrap_or(&[]);
     loop {
-        if let Some(cand) = win.get(cur..cur + max) {
-            if cand.get(best).copied() == end0
-                && cand.get(best - 1).copied() == end1
-                && cand.first() == Some(&s0)
-                && cand.get(1) == Some(&s1)
-            {
-                // Equal hashes and equal first two bytes: the third is
-                // equal too.
-                let len = 2 + common(cand.get(2..).unwrap_or(&[]), scan.get(2..).unwrap_or(&[]));
-                if len > best {
-                    best = len;
-                    dist = Some(strstart - cur);
-                    if len >= nice {
-                        break;
-                    }
-                    end1 = scan.get(best - 1).copied();
-                    end0 = scan.get(best).copied();
+        if pair(win, cur + best - 1) == end && pair(win, cur) == start {
+            // Equal hashes and equal first two bytes: the third is equal
+            // too.
+            let len = 2 + common(win.get(cur + 2..cur + max).unwrap_or(&[]), rest);
+            if len > best {
+                best = len;
+                dist = Some(strstart - cur);
+                if len >= nice {
+                    break;
                 }
+                end = pair(scan, best - 1);
             }
         }
-        cur = usize::from(prev.get(cur & WMASK).copied().unwrap_or(0));
+        cur = usize::from(prev.get(cur & mask).copied().unwrap_or(0));
         chain -= 1;
         if cur <= limit || chain == 0 {
             break;
@@ -295,15 +329,30 @@ fn longest_match(
 }
 
 /// zlib's `deflate_slow` with level 6's parameters over the whole input,
-/// blocks written to `w` as they fill. Returns whether the window slid.
-fn deflate(data: &[u8], s: &mut Scratch, w: &mut BitOut) -> bool {
+/// blocks written to `w` as they fill.
+fn deflate(data: &[u8], s: &mut Scratch, w: &mut BitOut) {
     let Scratch {
-        head, prev, syms, ..
+        head,
+        tag,
+        prev,
+        syms,
     } = s;
+    let tag = *tag << 16;
     syms.clear();
+    // An input that never slides has every position with three bytes
+    // ahead hashed, in order, before the search gets there, and nothing
+    // else: its chains can all be linked in one pass up front, `prev`
+    // then indexed by position (unmasked), `head` untouched afterwards.
+    let linked = data.len() <= WSIZE + MAX_DIST;
+    let mask = if linked { usize::MAX } else { WMASK };
+    if linked {
+        if prev.len() < data.len() {
+            prev.resize(data.len(), 0);
+        }
+        link(data, head, prev, tag);
+    }
     let mut base = 0;
     let mut win = window(data, base);
-    let mut slid = false;
     let mut strstart = 0usize;
     // Window position where the current block's bytes start; negative
     // once they have slid out of view (no stored block then).
@@ -319,26 +368,28 @@ fn deflate(data: &[u8], s: &mut Scratch, w: &mut BitOut) -> bool {
                 win = window(data, base);
                 strstart -= WSIZE;
                 block_start -= WSIZE as isize;
-                slide(head);
-                slide(prev);
-                slid = true;
+                slide_head(head, tag);
+                slide(prev.get_mut(..WSIZE).unwrap_or(&mut []));
                 lookahead = win.len() - strstart;
             }
             if lookahead == 0 {
                 break;
             }
         }
-        let hash_head = if lookahead >= MIN_MATCH {
-            insert(win, head, prev, strstart)
-        } else {
+        let hash_head = if lookahead < MIN_MATCH {
             0
+        } else if linked {
+            usize::from(prev.get(strstart).copied().unwrap_or(0))
+        } else {
+            insert(win, head, prev, tag, strstart)
         };
         // The match found at the previous position, and one here.
         let prev_len = match_len;
         let prev_dist = match_dist;
         match_len = MIN_MATCH - 1;
         if hash_head != 0 && prev_len < MAX_LAZY && strstart - hash_head <= MAX_DIST {
-            let (len, dist) = longest_match(win, prev, strstart, hash_head, prev_len, lookahead);
+            let (len, dist) =
+                longest_match(win, prev, mask, strstart, hash_head, prev_len, lookahead);
             match_len = len;
             if let Some(d) = dist {
                 match_dist = d;
@@ -353,8 +404,10 @@ fn deflate(data: &[u8], s: &mut Scratch, w: &mut BitOut) -> bool {
             let max_insert = strstart + lookahead - MIN_MATCH;
             syms.push((prev_dist as u32) << 16 | prev_len as u32);
             let last = strstart + prev_len - 2;
-            for p in strstart + 1..=last.min(max_insert) {
-                insert(win, head, prev, p);
+            if !linked {
+                for p in strstart + 1..=last.min(max_insert) {
+                    insert(win, head, prev, tag, p);
+                }
             }
             strstart = last + 1;
             match_available = false;
@@ -379,7 +432,6 @@ fn deflate(data: &[u8], s: &mut Scratch, w: &mut BitOut) -> bool {
         syms.push(u32::from(win.get(strstart - 1).copied().unwrap_or(0)));
     }
     flush_block(w, syms, win, &mut block_start, strstart, true);
-    slid
 }
 
 /// Ends the current block at `strstart` and writes it.
@@ -490,33 +542,47 @@ struct Cost {
     fixed: i64,
 }
 
-/// zlib's heap order: lower frequency first, then the shallower subtree.
+/// A heap entry: the sort key (frequency, then subtree depth) above the
+/// node number, so that zlib's order is one integer comparison of the
+/// bits above `NODE_BITS`.
+const NODE_BITS: u32 = 16;
+const DEPTH_BITS: u32 = 8;
+
 #[inline]
-fn smaller(freq: &[u32], depth: &[u8], n: u16, m: u16) -> bool {
-    let (n, m) = (usize::from(n), usize::from(m));
-    let (fnn, fm) = (
-        freq.get(n).copied().unwrap_or(0),
-        freq.get(m).copied().unwrap_or(0),
-    );
-    fnn < fm || (fnn == fm && depth.get(n) <= depth.get(m))
+fn entry(freq: u64, depth: u64, node: usize) -> u64 {
+    (freq << (DEPTH_BITS + NODE_BITS)) | (depth << NODE_BITS) | node as u64
 }
 
-/// Restores the heap order below `k` (`heap[1..=len]` is the heap).
+#[inline]
+fn entry_node(e: u64) -> usize {
+    (e & ((1 << NODE_BITS) - 1)) as usize
+}
+
+/// Restores zlib's heap order below `k` (`heap[1..=len]` is the heap):
+/// lower frequency first, then the shallower subtree; on a full tie the
+/// right child is taken and the sifted entry stops.
 #[allow(
     clippy::indexing_slicing,
-    reason = "k and its children stay within 1..=len, len < HEAP_SIZE"
+    reason = "k and its children stay within 1..=len, len < N"
 )]
-fn sift_down(heap: &mut [u16; HEAP_SIZE], len: usize, freq: &[u32], depth: &[u8], mut k: usize) {
+#[inline]
+fn sift_down<const N: usize>(heap: &mut [u64; N], len: usize, mut k: usize) {
     let v = heap[k];
+    let key = v >> NODE_BITS;
     let mut j = k << 1;
     while j <= len {
-        if j < len && smaller(freq, depth, heap[j + 1], heap[j]) {
-            j += 1;
+        let mut child = heap[j];
+        if j < len {
+            let right = heap[j + 1];
+            if right >> NODE_BITS <= child >> NODE_BITS {
+                j += 1;
+                child = right;
+            }
         }
-        if smaller(freq, depth, v, heap[j]) {
+        if key <= child >> NODE_BITS {
             break;
         }
-        heap[k] = heap[j];
+        heap[k] = child;
         k = j;
         j <<= 1;
     }
@@ -529,37 +595,39 @@ fn sift_down(heap: &mut [u16; HEAP_SIZE], len: usize, freq: &[u32], depth: &[u8]
 /// missing ones are made up with frequency 1 from the lowest symbols.
 #[allow(
     clippy::indexing_slicing,
-    reason = "node numbers stay below 2 * elems <= HEAP_SIZE - 1 and bit lengths within max_length <= 15"
+    reason = "node numbers stay below 2 * elems <= N - 1 and bit lengths within max_length <= 15"
 )]
-fn build_tree(freq_in: &[u32], desc: &TreeDesc, lens: &mut [u8], cost: &mut Cost) -> usize {
-    let elems = desc.elems;
-    let mut freq = [0u32; HEAP_SIZE];
-    let mut dad = [0u16; HEAP_SIZE];
-    let mut depth = [0u8; HEAP_SIZE];
-    let mut bits_of = [0u16; HEAP_SIZE];
-    let mut heap = [0u16; HEAP_SIZE];
+fn build_tree<const N: usize>(
+    freq_in: &[u32],
+    desc: &TreeDesc,
+    lens: &mut [u8],
+    cost: &mut Cost,
+) -> usize {
+    let elems = desc.elems.min(freq_in.len()).min((N - 1) / 2);
+    // heap[1..=heap_len]: the heap; heap[heap_max..]: the nodes in the
+    // order they were taken out, most frequent first.
+    let mut heap = [0u64; N];
+    let mut dad = [0u16; N];
     let mut heap_len = 0;
     let mut max_code: Option<usize> = None;
     for (n, &f) in freq_in.iter().enumerate().take(elems) {
-        freq[n] = f;
         if f != 0 {
             heap_len += 1;
-            heap[heap_len] = n as u16;
+            heap[heap_len] = entry(u64::from(f), 0, n);
             max_code = Some(n);
         }
     }
     while heap_len < 2 {
         let node = match max_code {
+            Some(m) if m >= 2 => 0,
+            Some(m) => m + 1,
             None => 0,
-            Some(m) if m < 2 => m + 1,
-            Some(_) => 0,
         };
         if max_code.is_none_or(|m| m < 2) {
             max_code = Some(node);
         }
         heap_len += 1;
-        heap[heap_len] = node as u16;
-        freq[node] = 1;
+        heap[heap_len] = entry(1, 0, node);
         // Not really sent: take it back out of the estimates.
         cost.dynamic -= 1;
         if let Some(fixed) = desc.fixed_len {
@@ -568,30 +636,30 @@ fn build_tree(freq_in: &[u32], desc: &TreeDesc, lens: &mut [u8], cost: &mut Cost
     }
     let max_code = max_code.unwrap_or(0);
     for k in (1..=heap_len / 2).rev() {
-        sift_down(&mut heap, heap_len, &freq, &depth, k);
+        sift_down(&mut heap, heap_len, k);
     }
-    // Combine the two least frequent nodes until one is left; the removed
-    // nodes go to the top of `heap`, downwards, most frequent last.
-    let mut heap_max = HEAP_SIZE;
+    // Combine the two least frequent nodes until one is left.
+    let mut heap_max = N;
     let mut node = elems;
     loop {
         let n = heap[1];
         heap[1] = heap[heap_len];
         heap_len -= 1;
-        sift_down(&mut heap, heap_len, &freq, &depth, 1);
+        sift_down(&mut heap, heap_len, 1);
         let m = heap[1];
         heap_max -= 1;
         heap[heap_max] = n;
         heap_max -= 1;
         heap[heap_max] = m;
-        let (n, m) = (usize::from(n), usize::from(m));
-        freq[node] = freq[n] + freq[m];
-        depth[node] = depth[n].max(depth[m]).wrapping_add(1);
-        dad[n] = node as u16;
-        dad[m] = node as u16;
-        heap[1] = node as u16;
+        let shift = DEPTH_BITS + NODE_BITS;
+        let freq = (n >> shift) + (m >> shift);
+        let depth_of = |e: u64| (e >> NODE_BITS) & ((1 << DEPTH_BITS) - 1);
+        let depth = (depth_of(n).max(depth_of(m)) + 1) & ((1 << DEPTH_BITS) - 1);
+        dad[entry_node(n)] = node as u16;
+        dad[entry_node(m)] = node as u16;
+        heap[1] = entry(freq, depth, node);
         node += 1;
-        sift_down(&mut heap, heap_len, &freq, &depth, 1);
+        sift_down(&mut heap, heap_len, 1);
         if heap_len < 2 {
             break;
         }
@@ -602,17 +670,18 @@ fn build_tree(freq_in: &[u32], desc: &TreeDesc, lens: &mut [u8], cost: &mut Cost
     // zlib's `gen_bitlen`: depths from the root down, cut at
     // `max_length`, then the counts repaired and handed out again.
     let max_length = desc.max_length;
+    let mut bits_of = [0u8; N];
     let mut bl_count = [0u16; 16];
     let mut overflow = 0i32;
-    bits_of[usize::from(heap[heap_max])] = 0;
-    for &node in &heap[heap_max + 1..] {
-        let n = usize::from(node);
+    let leaf_freq = |n: usize| i64::from(freq_in.get(n).copied().unwrap_or(0).max(1));
+    for &e in &heap[heap_max + 1..] {
+        let n = entry_node(e);
         let mut bits = usize::from(bits_of[usize::from(dad[n])]) + 1;
         if bits > max_length {
             bits = max_length;
             overflow += 1;
         }
-        bits_of[n] = bits as u16;
+        bits_of[n] = bits as u8;
         if n > max_code {
             continue;
         }
@@ -622,7 +691,8 @@ fn build_tree(freq_in: &[u32], desc: &TreeDesc, lens: &mut [u8], cost: &mut Cost
         } else {
             0
         };
-        let f = i64::from(freq[n]);
+        // Made-up leaves count once.
+        let f = leaf_freq(n);
         cost.dynamic += f * (bits as i64 + xbits);
         if let Some(fixed) = desc.fixed_len {
             cost.fixed += f * (i64::from(fixed(n)) + xbits);
@@ -645,29 +715,32 @@ fn build_tree(freq_in: &[u32], desc: &TreeDesc, lens: &mut [u8], cost: &mut Cost
             }
         }
         // Longest codes to the least frequent leaves.
-        let mut h = HEAP_SIZE;
+        let mut h = N;
         for bits in (1..=max_length).rev() {
             let mut left = bl_count[bits];
             while left != 0 {
                 h -= 1;
-                let m = usize::from(heap[h]);
+                let m = entry_node(heap[h]);
                 if m > max_code {
                     continue;
                 }
                 if usize::from(bits_of[m]) != bits {
-                    cost.dynamic += (bits as i64 - i64::from(bits_of[m])) * i64::from(freq[m]);
-                    bits_of[m] = bits as u16;
+                    cost.dynamic += (bits as i64 - i64::from(bits_of[m])) * leaf_freq(m);
+                    bits_of[m] = bits as u8;
                 }
                 left -= 1;
             }
         }
     }
-    for (n, l) in lens.iter_mut().enumerate().take(elems) {
-        *l = if n <= max_code && freq[n] != 0 {
-            bits_of[n] as u8
-        } else {
-            0
-        };
+    // Every leaf of the tree, made-up ones included, gets its length.
+    lens.iter_mut().take(elems).for_each(|l| *l = 0);
+    for &e in &heap[heap_max..] {
+        let n = entry_node(e);
+        if n <= max_code {
+            if let Some(l) = lens.get_mut(n) {
+                *l = bits_of[n];
+            }
+        }
     }
     max_code
 }
@@ -707,52 +780,49 @@ fn codes(lens: &[u8], out: &mut [u16]) {
 
 /// zlib's run-length coding of one tree's code lengths
 /// (`lens[..=max_code]`): `emit(symbol, extra value)` for each code
-/// length symbol. A length is repeated with 16 after it has been sent
-/// once (or right after a run of it), zeros go as 17 or 18 from three on.
+/// length symbol. Zeros go in pieces of up to 138: fewer than three as
+/// zeros, then 17 (3-10) or 18 (11-138). Another length goes first in a
+/// piece of up to seven: fewer than four as themselves, else the length
+/// once and 16 for the rest; the run continues in pieces of up to six,
+/// fewer than three as themselves, else 16 alone.
 fn rle_lengths(lens: &[u8], max_code: usize, mut emit: impl FnMut(u8, u8)) {
-    // Past `max_code` a value no length has, so that runs stop there.
-    let len_at = |n: usize| -> u16 {
-        if n > max_code {
-            0xffff
-        } else {
-            lens.get(n).map_or(0xffff, |&l| u16::from(l))
-        }
-    };
-    let mut prevlen = 0xfffe_u16;
-    let mut nextlen = len_at(0);
-    let mut count = 0u16;
-    let (mut max_count, mut min_count) = if nextlen == 0 { (138, 3) } else { (7, 4) };
-    for n in 0..=max_code {
-        let curlen = nextlen;
-        nextlen = len_at(n + 1);
-        count += 1;
-        if count < max_count && curlen == nextlen {
+    let lens = lens.get(..=max_code).unwrap_or(lens);
+    let mut n = 0;
+    while let Some(&len) = lens.get(n) {
+        let run = lens
+            .get(n..)
+            .map_or(1, |rest| rest.iter().take_while(|&&l| l == len).count());
+        n += run;
+        let mut left = run;
+        if len == 0 {
+            while left > 0 {
+                let piece = left.min(138);
+                left -= piece;
+                match piece {
+                    0..=2 => (0..piece).for_each(|_| emit(0, 0)),
+                    3..=10 => emit(REPZ_3_10, (piece - 3) as u8),
+                    _ => emit(REPZ_11_138, (piece - 11) as u8),
+                }
+            }
             continue;
         }
-        if count < min_count {
-            for _ in 0..count {
-                emit(curlen as u8, 0);
-            }
-        } else if curlen != 0 {
-            if curlen != prevlen {
-                emit(curlen as u8, 0);
-                count -= 1;
-            }
-            emit(REP_3_6, (count - 3) as u8);
-        } else if count <= 10 {
-            emit(REPZ_3_10, (count - 3) as u8);
+        let first = left.min(7);
+        left -= first;
+        if first < 4 {
+            (0..first).for_each(|_| emit(len, 0));
         } else {
-            emit(REPZ_11_138, (count - 11) as u8);
+            emit(len, 0);
+            emit(REP_3_6, (first - 1 - 3) as u8);
         }
-        count = 0;
-        prevlen = curlen;
-        (max_count, min_count) = if nextlen == 0 {
-            (138, 3)
-        } else if curlen == nextlen {
-            (6, 3)
-        } else {
-            (7, 4)
-        };
+        while left > 0 {
+            let piece = left.min(6);
+            left -= piece;
+            if piece < 3 {
+                (0..piece).for_each(|_| emit(len, 0));
+            } else {
+                emit(REP_3_6, (piece - 3) as u8);
+            }
+        }
     }
 }
 
@@ -787,8 +857,8 @@ fn write_block(w: &mut BitOut, syms: &[u32], stored: Option<&[u8]>, stored_len: 
     // codes are made.
     let mut lit_len = [0u8; L_CODES + 2];
     let mut dist_len = [0u8; D_CODES];
-    let lit_max = build_tree(&lit_freq, &L_DESC, &mut lit_len, &mut cost);
-    let dist_max = build_tree(&dist_freq, &D_DESC, &mut dist_len, &mut cost);
+    let lit_max = build_tree::<{ 2 * L_CODES + 1 }>(&lit_freq, &L_DESC, &mut lit_len, &mut cost);
+    let dist_max = build_tree::<{ 2 * D_CODES + 1 }>(&dist_freq, &D_DESC, &mut dist_len, &mut cost);
 
     // The code lengths, run-length coded tree by tree.
     let mut runs = [(0u8, 0u8); L_CODES + D_CODES];
@@ -806,7 +876,7 @@ fn write_block(w: &mut BitOut, syms: &[u32], stored: Option<&[u8]>, stored_len: 
     rle_lengths(&lit_len, lit_max, &mut push);
     rle_lengths(&dist_len, dist_max, &mut push);
     let mut bl_len = [0u8; BL_CODES];
-    build_tree(&bl_freq, &BL_DESC, &mut bl_len, &mut cost);
+    build_tree::<{ 2 * BL_CODES + 1 }>(&bl_freq, &BL_DESC, &mut bl_len, &mut cost);
     // Trailing zero lengths in `BL_ORDER` are not sent (at least 4 are).
     let bl_count = (3..BL_CODES)
         .rev()
@@ -938,5 +1008,5 @@ pub(super) fn code_lengths(freq: &[u32], limit: u32, lens: &mut [u8]) {
         extra_base: usize::MAX,
         max_length: limit as usize,
     };
-    build_tree(freq, &desc, lens, &mut Cost::default());
+    build_tree::<HEAP_SIZE>(freq, &desc, lens, &mut Cost::default());
 }
