@@ -127,8 +127,8 @@ impl SessionConfig {
     /// dozen bytes of cookie but makes the save several times slower and
     /// every later load about twice as slow (benches/RESULTS.md). Use
     /// [`Compression::Django`] to make the same compress/don't-compress
-    /// choices as Django (uncompressed tokens are then byte-identical to
-    /// Django's).
+    /// choices as Django (tokens are then byte-identical to Django's,
+    /// compressed or not).
     pub fn with_compression(mut self, compression: Compression) -> Self {
         self.compression = compression;
         self

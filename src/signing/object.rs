@@ -20,6 +20,8 @@ pub enum Compression {
     Never,
     /// Django's rule (`compress=True`, what its session backend uses):
     /// compress, and keep the result only when it saves at least 2 bytes.
+    /// The deflate output is stock zlib's level-6 bytes, so the decision
+    /// and the token are exactly Django's.
     Django,
     /// Try compression only when the JSON is at least this many bytes, then
     /// apply Django's rule. Small payloads rarely shrink, and skipping them
