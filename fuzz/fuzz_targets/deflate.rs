@@ -1,11 +1,14 @@
-//! The crate's own deflater: whatever it writes, zlib-rs (an independent
-//! inflater) and the crate's inflater both read back to the input exactly,
-//! and it is never much larger than zlib-rs's own level-6 output.
+//! The crate's own deflater: it writes exactly the bytes stock C zlib
+//! writes at level 6 (`compress2`, Python's `zlib.compress`), so Django's
+//! compress/don't-compress decision is the same too; and whatever it
+//! writes, zlib-rs (an independent inflater) and the crate's inflater both
+//! read back to the input exactly, within the stored-block bound.
 #![no_main]
 
 use flate2::{Decompress, FlushDecompress, Status};
 use libfuzzer_sys::fuzz_target;
 use signed_session::encoding::zlib;
+use signed_session_fuzz::{stock_zlib_compress, stock_zlib_version};
 
 fn inflate_reference(data: &[u8], expected_len: usize) -> Vec<u8> {
     let mut d = Decompress::new(true);
@@ -28,8 +31,28 @@ fn inflate_reference(data: &[u8], expected_len: usize) -> Vec<u8> {
     }
 }
 
+static VERSION: std::sync::Once = std::sync::Once::new();
+
 fuzz_target!(|data: &[u8]| {
+    VERSION.call_once(|| eprintln!("deflate: against C zlib {}", stock_zlib_version()));
     let z = zlib::compress(data);
+    let stock = stock_zlib_compress(data);
+    if z != stock {
+        let at = z.iter().zip(&stock).take_while(|(a, b)| a == b).count();
+        panic!(
+            "{} input bytes: ours {} bytes, zlib {} {} bytes, first difference at byte {at}",
+            data.len(),
+            z.len(),
+            stock_zlib_version(),
+            stock.len()
+        );
+    }
+    // Django's rule (`len(compressed) < len(data) - 1`), on both.
+    assert_eq!(
+        z.len() + 1 < data.len(),
+        stock.len() + 1 < data.len(),
+        "Django's decision"
+    );
     assert_eq!(z.get(..2), Some(&[0x78u8, 0x9c][..]), "zlib header");
     assert_eq!(
         inflate_reference(&z, data.len()),

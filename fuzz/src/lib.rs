@@ -229,3 +229,75 @@ pub fn gen_expiry(u: &mut Unstructured<'_>) -> Result<Expiry> {
         _ => Expiry::AtNaive(*u.choose(&[PrimitiveDateTime::MAX, PrimitiveDateTime::MIN])?),
     })
 }
+
+// ---------------------------------------------------------------------------
+// Stock zlib
+
+/// `compress2(data, level 6)` with C zlib: the bytes of Python's
+/// `zlib.compress(data)` (zlib's defaults: 32 KiB window, `memLevel` 8,
+/// default strategy), which the crate's deflater must match exactly.
+pub fn stock_zlib_compress(data: &[u8]) -> Vec<u8> {
+    let source_len = libz_sys::uLong::try_from(data.len()).unwrap_or_else(|_| unreachable!());
+    // SAFETY: `compressBound` only computes a size.
+    let bound = unsafe { libz_sys::compressBound(source_len) };
+    let mut out = vec![0u8; usize::try_from(bound).unwrap_or_else(|_| unreachable!())];
+    let mut out_len = bound;
+    // SAFETY: `out` has `out_len` writable bytes and `data` has
+    // `source_len` readable ones; zlib writes at most `out_len` bytes and
+    // sets `out_len` to the number written.
+    let rc = unsafe {
+        libz_sys::compress2(out.as_mut_ptr(), &mut out_len, data.as_ptr(), source_len, 6)
+    };
+    assert_eq!(rc, libz_sys::Z_OK, "compress2 failed");
+    out.truncate(usize::try_from(out_len).unwrap_or_else(|_| unreachable!()));
+    out
+}
+
+/// The version of the C zlib linked in (`zlibVersion()`).
+pub fn stock_zlib_version() -> String {
+    // SAFETY: zlibVersion returns a pointer to a static NUL-terminated string.
+    unsafe { std::ffi::CStr::from_ptr(libz_sys::zlibVersion()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    /// The C zlib linked here writes the bytes Python's `zlib.compress`
+    /// wrote (zlib 1.2.13; the same expected bytes as the main crate's
+    /// `output_is_stock_zlibs_to_the_byte`), so the `deflate` target's
+    /// reference is Django's.
+    #[test]
+    fn stock_zlib_writes_pythons_bytes() {
+        let cases: [(&[u8], &str); 4] = [
+            (
+                br#"{"_language":"de","visits":23,"last_path":"/shop/23/?page=2","django_timezone":"Europe/Berlin"}"#,
+                "789c158c4b0a80201040ef326b41d09d1041d039447050c39cc14f8ba2bb67ebf779c06657c27001c180\
+                 471070a5967a03a3b480ec5ab7ec7a9c50b6482c95962b4f7b5153f5c76cc9f674e24de53feca312a3\
+                 dcb0e654e0fd00d1891fa3",
+            ),
+            (b"", "789c030000000001"),
+            (b"a", "789c4b040000620062"),
+            (
+                b"abcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabc\
+                  abcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabc\
+                  abcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabc\
+                  abcabcabcabcabcabcabcabcabcabc",
+                "789c4b4c4a4e1c45c42100884d72d9",
+            ),
+        ];
+        for (data, hex) in cases {
+            let expected: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0))
+                .collect();
+            assert_eq!(
+                super::stock_zlib_compress(data),
+                expected,
+                "zlib {} on {} bytes",
+                super::stock_zlib_version(),
+                data.len()
+            );
+        }
+    }
+}
