@@ -151,15 +151,19 @@ fn zlib_with(data: &[u8], s: &mut Scratch) -> Vec<u8> {
     w.out
 }
 
-/// zlib's hash of the three bytes at `i`: each byte shifted in by
-/// `HASH_SHIFT`, so after three the oldest is gone.
+/// zlib's hash of three bytes: each shifted in by `HASH_SHIFT`, so after
+/// three the oldest is gone.
+#[inline]
+fn hash3(a: u8, b: u8, c: u8) -> usize {
+    ((usize::from(a) << (2 * HASH_SHIFT)) ^ (usize::from(b) << HASH_SHIFT) ^ usize::from(c))
+        & HASH_MASK
+}
+
+/// [`hash3`] of the three bytes at `i`.
 #[inline]
 fn hash(win: &[u8], i: usize) -> usize {
     match win.get(i..i + 3) {
-        Some(&[a, b, c]) => {
-            ((usize::from(a) << (2 * HASH_SHIFT)) ^ (usize::from(b) << HASH_SHIFT) ^ usize::from(c))
-                & HASH_MASK
-        }
+        Some(&[a, b, c]) => hash3(a, b, c),
         _ => 0,
     }
 }
@@ -193,11 +197,7 @@ fn link(data: &[u8], head: &mut [u32], prev: &mut [u16], tag: u32) {
         let &[a, b, c] = three else {
             continue;
         };
-        let h = ((usize::from(a) << (2 * HASH_SHIFT))
-            ^ (usize::from(b) << HASH_SHIFT)
-            ^ usize::from(c))
-            & HASH_MASK;
-        if let Some(slot) = head.get_mut(h) {
+        if let Some(slot) = head.get_mut(hash3(a, b, c)) {
             let entry = *slot;
             *p = if entry >> 16 == tag >> 16 {
                 entry as u16
