@@ -736,10 +736,10 @@ fn build_tree<const N: usize>(
     lens.iter_mut().take(elems).for_each(|l| *l = 0);
     for &e in &heap[heap_max..] {
         let n = entry_node(e);
-        if n <= max_code {
-            if let Some(l) = lens.get_mut(n) {
-                *l = bits_of[n];
-            }
+        if n <= max_code
+            && let Some(l) = lens.get_mut(n)
+        {
+            *l = bits_of[n];
         }
     }
     max_code
@@ -765,15 +765,11 @@ fn codes(lens: &[u8], out: &mut [u16]) {
         }
     }
     for (&l, o) in lens.iter().zip(out.iter_mut()) {
-        #[allow(
-            clippy::collapsible_if,
-            reason = "rewritten by the exact-deflate change"
-        )]
-        if l != 0 {
-            if let Some(n) = next.get_mut(usize::from(l & 15)) {
-                *o = n.reverse_bits() >> (16 - u32::from(l));
-                *n += 1;
-            }
+        if l != 0
+            && let Some(n) = next.get_mut(usize::from(l & 15))
+        {
+            *o = n.reverse_bits() >> (16 - u32::from(l));
+            *n += 1;
         }
     }
 }
