@@ -31,7 +31,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use flate2::{Compress, Decompress, FlushCompress, FlushDecompress};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use signed_session::encoding::json;
+use python_json as json;
 use signed_session::signing::{Compression, ObjectSigner};
 use subtle::ConstantTimeEq;
 

@@ -26,7 +26,7 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use signed_session::encoding::json;
+use python_json as json;
 use signed_session::http::{
     CookieConfig, SaveError, SessionHandle, SessionLayer, http_date, request_cookie,
 };

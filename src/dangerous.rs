@@ -6,10 +6,11 @@
 //! allocate without bound.
 
 use crate::encoding::zlib::ZlibError;
-use crate::encoding::{b64, base62, json, zlib};
+use crate::encoding::{b64, base62, zlib};
+use python_json as json;
 use crate::error::PayloadError;
 use crate::signing::Limits;
-use crate::value::Value;
+use python_json::Value;
 
 /// The parts of a token, decoded without checking the signature.
 #[derive(Debug, Clone, PartialEq)]

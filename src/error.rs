@@ -4,9 +4,9 @@ use core::fmt;
 
 use crate::encoding::b64::B64Error;
 use crate::encoding::base62::Base62Error;
-use crate::encoding::json::JsonError;
+use python_json::JsonError;
 use crate::encoding::zlib::ZlibError;
-use crate::value::ValueError;
+use python_json::ValueError;
 
 /// Why a token (a signed value or a cookie) was refused.
 ///

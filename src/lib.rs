@@ -11,9 +11,8 @@ pub mod error;
 pub mod http;
 pub mod session;
 pub mod signing;
-pub mod value;
 
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, PayloadError, SignatureFailure};
 pub use session::{Expiry, Session, SessionCodec, SessionConfig};
 pub use signing::{Compression, Keyring, Limits, ObjectSigner, Secret, Signer, TimestampSigner};
-pub use value::{Map, Number, Value};
+pub use python_json::{self as json, Map, Number, Value};

@@ -15,7 +15,7 @@
 )]
 
 use signed_session::dangerous::inspect;
-use signed_session::encoding::json::JsonErrorKind;
+use python_json::JsonErrorKind;
 use signed_session::session::{Expiry, SessionCodec, SessionConfig};
 use signed_session::signing::{
     Compression, Keyring, Limits, ObjectSigner, Secret, Signer, TimestampSigner,

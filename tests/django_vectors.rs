@@ -10,7 +10,8 @@
 mod common;
 
 use common::*;
-use signed_session::encoding::{json, zlib};
+use python_json as json;
+use signed_session::encoding::zlib;
 use signed_session::signing::{Compression, ObjectSigner, Signer, TimestampSigner};
 use signed_session::{DecodeErrorKind, Value};
 

@@ -24,7 +24,7 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use oracle::ops::{self, iso_naive, iso_utc, op};
 use oracle::payload::{self, Rng};
 use oracle::{Oracle, get, items, obj, report};
-use signed_session::encoding::json;
+use python_json as json;
 use signed_session::http::{CookieConfig, SameSite, SessionMiddleware};
 use signed_session::session::SessionConfig;
 use signed_session::{Keyring, Secret, Value};

@@ -18,7 +18,7 @@ mod oracle;
 use oracle::ops::{self, Settings, iso_in_offset, iso_naive, iso_utc, op};
 use oracle::payload::{self, Rng};
 use oracle::{get, items, obj, report};
-use signed_session::encoding::json;
+use python_json as json;
 use signed_session::{DecodeErrorKind, Value};
 
 /// Generated sessions (each saved on both sides and loaded on both sides).

@@ -19,7 +19,8 @@ mod oracle;
 
 use oracle::payload::{self, Rng};
 use oracle::{get, items, obj, opt_num, report};
-use signed_session::encoding::{b64, json, zlib};
+use python_json as json;
+use signed_session::encoding::{b64, zlib};
 use signed_session::signing::{
     Compression, Keyring, Limits, ObjectSigner, Secret, Signer, TimestampSigner,
 };

@@ -12,7 +12,7 @@
 )]
 
 use signed_session::Value;
-use signed_session::encoding::json::{
+use python_json::{
     DEFAULT_MAX_DEPTH, JsonErrorKind, from_slice, parse_object_raw, to_vec,
 };
 use signed_session::encoding::{b64, zlib};

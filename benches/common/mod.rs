@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use criterion::Criterion;
 use signed_session::Value;
-use signed_session::encoding::json;
+use python_json as json;
 use signed_session::signing::{Keyring, Secret};
 
 /// The session backend's salt, as in `benches/data/make_tokens.py`.

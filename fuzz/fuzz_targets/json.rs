@@ -10,7 +10,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use signed_session::Value;
-use signed_session::encoding::json::{
+use python_json::{
     self, DEFAULT_MAX_DEPTH, JsonErrorKind, from_slice, from_slice_at, parse_object_raw, skip_value,
 };
 use signed_session_fuzz::ArbValue;

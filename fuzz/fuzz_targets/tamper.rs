@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use signed_session::encoding::json;
+use python_json as json;
 use signed_session::signing::{Compression, Keyring, ObjectSigner, Secret, TimestampSigner};
 use signed_session::{DecodeError, Value};
 use signed_session_fuzz::{ArbValue, SESSION_SALT, gen_now, keyring};

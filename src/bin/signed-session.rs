@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use signed_session::dangerous;
-use signed_session::encoding::json;
+use python_json as json;
 use signed_session::error::report;
 use signed_session::signing::{
     Compression, KeyError, Keyring, Limits, ObjectSigner, Secret, Signer, TimestampSigner,

@@ -4,5 +4,4 @@
 
 pub mod b64;
 pub mod base62;
-pub mod json;
 pub mod zlib;

@@ -15,7 +15,7 @@ use super::error::SaveError;
 use super::middleware::SessionMiddleware;
 use crate::error::DecodeError;
 use crate::session::{Expiry, KeyError, Session};
-use crate::value::{Value, ValueError};
+use python_json::{Value, ValueError};
 
 /// The session of the current request, shared between the handler and the
 /// [`SessionLayer`](super::SessionLayer) that sends it back.

@@ -7,7 +7,7 @@ use super::lazy::Data;
 use super::store::Session;
 use crate::error::{DecodeError, EncodeError, PayloadError};
 use crate::signing::{Compression, Keyring, ObjectSigner};
-use crate::value::{Map, Value};
+use python_json::{Map, Value};
 
 /// The salt of Django's `SessionBase.encode` / `decode` for this backend:
 /// `"django.contrib.sessions." + type(self).__qualname__`.

@@ -8,7 +8,7 @@
 
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
-use crate::value::Value;
+use python_json::Value;
 
 /// The key under which the session data carries its custom expiry.
 pub const EXPIRY_KEY: &str = "_session_expiry";
@@ -210,7 +210,7 @@ impl Stored {
 }
 
 /// Whole seconds from a JSON number, saturating; `None` for `NaN`.
-fn number_seconds(n: &crate::value::Number) -> Option<i64> {
+fn number_seconds(n: &python_json::Number) -> Option<i64> {
     if n.is_float() {
         let f = n.as_f64()?;
         if f.is_nan() {

@@ -14,8 +14,8 @@ use core::ops::Range;
 
 use indexmap::map::Entry;
 
-use crate::encoding::json::{self, JsonError};
-use crate::value::{Map, Value};
+use python_json::{self as json, JsonError};
+use python_json::{Map, Value};
 
 /// Session data: a built [`Map`], or raw JSON with values built on demand.
 ///

@@ -12,7 +12,7 @@ use super::error::KeyError;
 use super::expiry::{self, EXPIRY_KEY, Expiry, ExpiryArgs, Policy};
 use super::lazy::Data;
 use crate::error::DecodeError;
-use crate::value::{Map, Value, ValueError};
+use python_json::{Map, Value, ValueError};
 
 /// Django's `SessionBase.TEST_COOKIE_NAME`.
 pub const TEST_COOKIE_NAME: &str = "testcookie";
@@ -342,11 +342,11 @@ impl Session {
     /// let cart: Option<Vec<String>> = session.get_as("cart")?;
     /// assert_eq!(cart, Some(vec!["sku-1".to_owned()]));
     /// assert_eq!(session.get_as::<u32>("missing")?, None);
-    /// # Ok::<(), signed_session::value::ValueError>(())
+    /// # Ok::<(), python_json::ValueError>(())
     /// ```
     pub fn get_as<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ValueError> {
         self.get(key)
-            .map(|v| crate::value::from_value(v.clone()))
+            .map(|v| python_json::from_value(v.clone()))
             .transpose()
     }
 
@@ -452,7 +452,7 @@ impl Session {
         key: impl Into<String>,
         value: &T,
     ) -> Result<Option<Value>, ValueError> {
-        let value = crate::value::to_value(value)?;
+        let value = python_json::to_value(value)?;
         Ok(self.insert(key, value))
     }
 

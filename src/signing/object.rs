@@ -7,9 +7,10 @@ use serde::de::DeserializeOwned;
 use super::signer::{TimestampSigner, whole_seconds};
 use super::{DEFAULT_SALT, Keyring, Limits};
 use crate::encoding::zlib::ZlibError;
-use crate::encoding::{b64, base62, json, zlib};
+use crate::encoding::{b64, base62, zlib};
+use python_json as json;
 use crate::error::{DecodeError, EncodeError, PayloadError};
-use crate::value::{self, Value};
+use python_json::{self as value, Value};
 
 /// When to zlib-compress the JSON before signing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

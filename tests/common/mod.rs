@@ -8,7 +8,7 @@
 )]
 
 use signed_session::Value;
-use signed_session::encoding::json;
+use python_json as json;
 use signed_session::signing::{Keyring, Secret};
 
 /// The whole of `tests/vectors/django.json`, read with the crate's own

@@ -25,7 +25,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use signed_session::encoding::json;
+use python_json as json;
 use signed_session::{Map, Value};
 
 pub mod ops;

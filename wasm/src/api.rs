@@ -3,9 +3,10 @@
 //! `1.0` stays a float and big integers survive the trip.
 
 use signed_session::Value;
-use signed_session::encoding::{json, zlib};
+use python_json as json;
+use signed_session::encoding::zlib;
 use signed_session::signing::{Compression, DEFAULT_SALT, Keyring, ObjectSigner, Secret};
-use signed_session::value::Map;
+use python_json::Map;
 
 /// How deeply a request may nest (a payload inside a request inside a case).
 const MAX_REQUEST_DEPTH: usize = 256;

@@ -11,9 +11,9 @@
 //!   verifying that the refusal behaves like any refused cookie. Every
 //!   other phase must again match Django.
 
-use signed_session::encoding::json;
+use python_json as json;
 use signed_session::session::{Expiry, Session, SessionCodec, isoformat, isoformat_naive};
-use signed_session::value::Map;
+use python_json::Map;
 use signed_session::{DecodeError, Value};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 

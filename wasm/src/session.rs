@@ -9,7 +9,7 @@
 
 use signed_session::Value;
 use signed_session::session::{SessionCodec, SessionConfig};
-use signed_session::value::Map;
+use python_json::Map;
 
 use crate::api::{Failure, handle, keyring_from, opt, req, req_f64};
 

@@ -7,8 +7,8 @@
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
-use super::number::N;
-use super::{Map, Number, Value, ValueError};
+use crate::number::N;
+use crate::{Map, Number, Value, ValueError};
 
 /// The name of the private newtype struct that carries an integer wider than
 /// 128 bits through serde as its decimal text.
@@ -17,7 +17,7 @@ use super::{Map, Number, Value, ValueError};
 /// digits in a newtype struct with this name. [`to_value`] recognizes it and
 /// turns the text back into a number; every other serializer sees a newtype
 /// struct around a string and (like `serde_json`) writes the string.
-pub(super) const BIG_INT_TOKEN: &str = "$signed_session::BigInt";
+pub(crate) const BIG_INT_TOKEN: &str = "$python_json::BigInt";
 
 /// Converts any serializable value into a [`Value`].
 ///
@@ -44,7 +44,7 @@ pub(super) const BIG_INT_TOKEN: &str = "$signed_session::BigInt";
 /// # Examples
 ///
 /// ```
-/// use signed_session::value::{to_value, Value};
+/// use python_json::{to_value, Value};
 ///
 /// #[derive(serde::Serialize)]
 /// struct Cart { items: Vec<u32>, note: Option<String> }
@@ -404,7 +404,7 @@ impl ser::SerializeStructVariant for SerializeStructVariant {
 }
 
 /// The text `json.dumps` gives a float dict key.
-pub(super) fn float_key(v: f64) -> String {
+pub(crate) fn float_key(v: f64) -> String {
     // The special floats are spelled as in JSON number output, not as
     // repr() would ("nan", "inf").
     if v.is_nan() {
@@ -414,7 +414,7 @@ pub(super) fn float_key(v: f64) -> String {
     } else if v == f64::NEG_INFINITY {
         "-Infinity".to_owned()
     } else {
-        crate::encoding::json::python_float_repr(v)
+        crate::python_float_repr(v)
     }
 }
 
@@ -642,7 +642,7 @@ mod tests {
     use serde::Serialize;
 
     use super::to_value;
-    use crate::value::{Map, Number, Value};
+    use crate::{Map, Number, Value};
 
     use crate::value::testing::{int, obj};
 

@@ -26,7 +26,7 @@ pub(crate) enum N {
 impl Number {
     /// An integer from its decimal text (`-?[0-9]+`); `None` if the text is
     /// not an integer, or has more than
-    /// [`MAX_INTEGER_DIGITS`](crate::encoding::json::MAX_INTEGER_DIGITS)
+    /// [`MAX_INTEGER_DIGITS`](crate::MAX_INTEGER_DIGITS)
     /// significant digits (Python refuses to read or write those as
     /// decimal text, so such a number could never travel in a token).
     /// Leading zeros are dropped and `-0` becomes `0`, as Python's `int()`
@@ -40,7 +40,7 @@ impl Number {
             return None;
         }
         let trimmed = digits.trim_start_matches('0');
-        if trimmed.len() > crate::encoding::json::MAX_INTEGER_DIGITS {
+        if trimmed.len() > crate::MAX_INTEGER_DIGITS {
             return None;
         }
         if trimmed.is_empty() {
@@ -162,7 +162,7 @@ impl fmt::Display for Number {
             N::Int(v) => write!(f, "{v}"),
             N::UInt(v) => write!(f, "{v}"),
             N::Big(s) => f.write_str(s),
-            N::Float(v) => f.write_str(&crate::encoding::json::python_float_repr(*v)),
+            N::Float(v) => f.write_str(&crate::python_float_repr(*v)),
         }
     }
 }

@@ -9,8 +9,8 @@
 use core::ops::Range;
 use std::hash::BuildHasher as _;
 
-use super::scan;
-use crate::value::{Map, Number, Value};
+use crate::scan;
+use crate::{Map, Number, Value};
 
 /// How deeply arrays and objects may nest before the reader gives up.
 pub const DEFAULT_MAX_DEPTH: usize = 128;
@@ -642,10 +642,10 @@ fn parse_document<S: Sink>(sink: &mut S, bytes: &[u8], max_depth: usize) -> Resu
 /// [`Value`] is also dropped recursively, so do not raise it far).
 ///
 /// ```
-/// use signed_session::encoding::json::{DEFAULT_MAX_DEPTH, from_slice, to_vec};
+/// use python_json::{DEFAULT_MAX_DEPTH, from_slice, to_vec};
 /// let v = from_slice(b" {\"a\": [1, 1.0, NaN], \"a\": \"\xc3\xa9\"} ", DEFAULT_MAX_DEPTH)?;
 /// assert_eq!(to_vec(&v), br#"{"a":"\u00c3\u00a9"}"#);
-/// # Ok::<(), signed_session::encoding::json::JsonError>(())
+/// # Ok::<(), python_json::JsonError>(())
 /// ```
 ///
 /// # Errors
@@ -742,12 +742,12 @@ pub type RawEntry = (String, Range<usize>);
 /// later.
 ///
 /// ```
-/// use signed_session::encoding::json::{from_slice_at, parse_object_raw};
+/// use python_json::{from_slice_at, parse_object_raw};
 /// let text = br#"{"a": [1, 2], "b": "x", "a": 3}"#;
 /// let entries = parse_object_raw(text, 128)?.unwrap_or_default();
 /// assert_eq!(entries, vec![("a".to_owned(), 29..30), ("b".to_owned(), 19..22)]);
-/// assert_eq!(from_slice_at(text, 19..22, 127)?, signed_session::Value::from("x"));
-/// # Ok::<(), signed_session::encoding::json::JsonError>(())
+/// assert_eq!(from_slice_at(text, 19..22, 127)?, python_json::Value::from("x"));
+/// # Ok::<(), python_json::JsonError>(())
 /// ```
 ///
 /// # Errors
@@ -834,7 +834,7 @@ pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<Vec<Raw
 #[allow(clippy::excessive_precision, clippy::approx_constant)]
 mod tests {
     use super::*;
-    use crate::encoding::json::to_vec;
+    use crate::to_vec;
     use JsonErrorKind as K;
 
     /// Issue 11, item 5: the duplicate-key index used an unkeyed hash
@@ -1247,7 +1247,7 @@ mod tests {
 
     mod props {
         use super::*;
-        use crate::value::Map;
+        use crate::Map;
         use proptest::prelude::*;
 
         fn any_char() -> impl Strategy<Value = char> {
@@ -1334,7 +1334,7 @@ mod tests {
             #[test]
             fn strings_round_trip(s in any_string()) {
                 let mut text = Vec::new();
-                crate::encoding::json::write_str(&mut text, &s);
+                crate::write_str(&mut text, &s);
                 prop_assert_eq!(parse(&text), Ok(Value::String(s)));
             }
 

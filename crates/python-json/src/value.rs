@@ -1,21 +1,7 @@
-//! The data model of a signed payload: exactly what Python's `json` module
-//! can produce and read back.
-//!
-//! `serde_json::Value` cannot hold `NaN`, the infinities or integers past
-//! 128 bits, and it forgets whether `1.0` was a float. Django emits all of
-//! these, so the crate carries its own small value type. It converts to and
-//! from any serde type ([`to_value`], [`from_value`]) and to and from
-//! `serde_json::Value` (lossy only where `serde_json` cannot represent a
-//! number: see [`Value::to_serde_json`]).
+//! [`Value`] and [`Map`]: the data model, exactly what Python's `json`
+//! module can produce and read back.
 
-mod compat;
-mod de;
-mod number;
-mod ser;
-
-pub use de::{from_value, from_value_ref};
-pub use number::Number;
-pub use ser::to_value;
+use crate::Number;
 
 /// An insertion-ordered JSON object, as a Python `dict` is.
 ///
@@ -183,6 +169,21 @@ macro_rules! from_number {
 from_number!(
     i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, i128, u128, f32, f64
 );
+
+/// Collects key-value pairs into an object, in order; a repeated key keeps
+/// its first position and its last value, as a Python dict does.
+impl FromIterator<(String, Value)> for Value {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
+        Value::Object(iter.into_iter().collect::<Map>())
+    }
+}
+
+/// Collects values into an array.
+impl FromIterator<Value> for Value {
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Self {
+        Value::Array(iter.into_iter().collect())
+    }
+}
 
 /// A value that could not be converted to or from a serde type.
 #[derive(Debug, Clone, PartialEq, Eq)]

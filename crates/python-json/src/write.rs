@@ -3,8 +3,8 @@
 
 use std::io::Write as _;
 
-use super::scan;
-use crate::value::{Number, Value};
+use crate::scan;
+use crate::{Number, Value};
 
 /// Python's `repr(float)`, which is what `json.dumps` writes for a float.
 ///
@@ -15,7 +15,7 @@ use crate::value::{Number, Value};
 /// tokens `NaN`, `Infinity` and `-Infinity`.
 ///
 /// ```
-/// use signed_session::encoding::json::python_float_repr;
+/// use python_json::python_float_repr;
 /// assert_eq!(python_float_repr(100.0), "100.0");
 /// assert_eq!(python_float_repr(0.00001), "1e-05");
 /// assert_eq!(python_float_repr(1e16), "1e+16");
@@ -260,7 +260,7 @@ fn write_u_escape(out: &mut Vec<u8>, unit: u32) {
 ///
 /// ```
 /// let mut out = Vec::new();
-/// signed_session::encoding::json::write_str(&mut out, "é\u{7f}😀\n");
+/// python_json::write_str(&mut out, "é\u{7f}😀\n");
 /// assert_eq!(out, br#""\u00e9\u007f\ud83d\ude00\n""#);
 /// ```
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
@@ -395,7 +395,7 @@ pub fn to_vec(v: &Value) -> Vec<u8> {
 #[allow(clippy::excessive_precision, clippy::approx_constant)]
 mod tests {
     use super::*;
-    use crate::value::Map;
+    use crate::Map;
 
     fn text(v: &Value) -> String {
         String::from_utf8(to_vec(v)).unwrap()

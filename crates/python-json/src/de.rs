@@ -24,9 +24,9 @@ use serde::de::{
 };
 use serde::forward_to_deserialize_any;
 
-use super::number::N;
-use super::ser::float_key;
-use super::{Map, Number, Value, ValueError};
+use crate::number::N;
+use crate::ser::float_key;
+use crate::{Map, Number, Value, ValueError};
 
 /// Converts a [`Value`] into any deserializable type.
 ///
@@ -45,7 +45,7 @@ use super::{Map, Number, Value, ValueError};
 /// # Examples
 ///
 /// ```
-/// use signed_session::value::{from_value, to_value};
+/// use python_json::{from_value, to_value};
 ///
 /// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
 /// struct Cart { items: Vec<u32>, note: Option<String> }
@@ -70,8 +70,8 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ValueError> {
 /// # Examples
 ///
 /// ```
-/// use signed_session::Value;
-/// use signed_session::value::from_value_ref;
+/// use python_json::Value;
+/// use python_json::from_value_ref;
 ///
 /// let v = Value::from(vec!["a", "b"]);
 /// let words: Vec<&str> = from_value_ref(&v).unwrap();
@@ -1016,7 +1016,7 @@ impl<'de> MapAccess<'de> for BigIntAccess<'_> {
 /// The marker key as bytes. The leading 0xFF makes it invalid UTF-8: no JSON
 /// object key can be spelled like it, and a visitor that wants a string
 /// refuses it even after serde has buffered it (untagged enums).
-const BIG_INT_KEY: &[u8] = b"\xFF$signed_session::BigInt";
+const BIG_INT_KEY: &[u8] = b"\xFF$python_json::BigInt";
 
 /// The marker key. To a visitor that asks for anything it is the bytes
 /// [`BIG_INT_KEY`], so [`KeyVisitor`] cannot mistake a real key for it. A
@@ -1394,7 +1394,7 @@ mod tests {
     use serde::{Deserialize, Serialize};
 
     use super::{from_value, from_value_ref};
-    use crate::value::{Map, Number, Value, to_value};
+    use crate::{Map, Number, Value, to_value};
 
     use crate::value::testing::{int, obj};
 

@@ -1,13 +1,13 @@
-//! Conversions between [`Value`] and `serde_json::Value`, and building a
-//! [`Value`] from an iterator.
+//! Conversions between [`Value`] and `serde_json::Value` (feature
+//! `serde_json`).
 //!
 //! From `serde_json` nothing is lost: every `serde_json` number is an `i64`,
 //! a `u64` or a finite `f64`, and [`Value`] keeps all three kinds apart.
 //! Towards `serde_json` two kinds of numbers have no exact counterpart; see
 //! [`Value::to_serde_json`].
 
-use super::number::N;
-use super::{Map, Number, Value};
+use crate::number::N;
+use crate::{Number, Value};
 
 impl Value {
     /// The same data as a `serde_json::Value`.
@@ -24,7 +24,7 @@ impl Value {
     /// # Examples
     ///
     /// ```
-    /// use signed_session::Value;
+    /// use python_json::Value;
     ///
     /// let v = Value::from(vec![Value::from(1), Value::from(f64::NAN)]);
     /// assert_eq!(v.to_serde_json(), serde_json::json!([1, null]));
@@ -176,26 +176,11 @@ impl PartialEq<Value> for serde_json::Value {
     }
 }
 
-/// Collects key-value pairs into an object, in order; a repeated key keeps
-/// its first position and its last value, as a Python dict does.
-impl FromIterator<(String, Value)> for Value {
-    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
-        Value::Object(iter.into_iter().collect::<Map>())
-    }
-}
-
-/// Collects values into an array.
-impl FromIterator<Value> for Value {
-    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Self {
-        Value::Array(iter.into_iter().collect())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use crate::value::{Map, Number, Value};
+    use crate::{Map, Number, Value};
 
     fn int(text: &str) -> Value {
         Value::Number(Number::from_integer_str(text).unwrap())
