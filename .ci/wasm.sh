@@ -59,7 +59,7 @@ cargo build --manifest-path wasm/Cargo.toml --release --target "$TARGET" --featu
 echo "test wasm module (with the vector replay): $(wc -c <"$out") bytes"
 
 say "native CLI for the token exchange"
-cargo build --all-features --bin signed-session
+cargo build -p signed-session-cli
 
 say "golden vectors inside wasm, under Node.js"
 if ! command -v node >/dev/null 2>&1; then

@@ -6,7 +6,7 @@
 //   node wasm/run-vectors.mjs [--wasm FILE] [--cli FILE] [--vectors FILE]
 //
 // Defaults: the release module of this crate, target/debug/signed-session
-// (build it with `cargo build --all-features --bin signed-session`) and the
+// (build it with `cargo build -p signed-session-cli`) and the
 // vectors file of the main crate. Prints per-section counts, then
 // `wasm: N passed, M failed`; exits 1 on any failure.
 //
@@ -318,7 +318,7 @@ for (const c of get(all, 'session_store')) {
 // deterministic at a fixed time, so their tokens must also be identical.
 if (!existsSync(opts.cli)) {
   console.log(`FAIL exchange: native CLI not found at ${opts.cli} ` +
-    '(cargo build --all-features --bin signed-session)');
+    '(cargo build -p signed-session-cli)');
   failed++;
 } else {
   const native = (secret, args) =>
