@@ -4,7 +4,14 @@
 #[cfg(feature = "clock")]
 pub mod clock;
 pub mod dangerous;
+// The token's own encodings (base64url, base62, zlib) are not the product's
+// API; tests, benches and fuzz targets reach them through the internal
+// feature, as zlib-rs does with `__internal-api`.
+#[cfg(feature = "__internal-api")]
+#[doc(hidden)]
 pub mod encoding;
+#[cfg(not(feature = "__internal-api"))]
+mod encoding;
 pub mod error;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]

@@ -928,7 +928,8 @@ fn odd_body(rng: &mut Rng) -> String {
         2 => (".", raw),
         _ => ("", raw),
     };
-    let mut body = flag.to_owned() + &b64::encode(&raw);
+    let mut body = flag.to_owned();
+    b64::encode_into(&raw, &mut body);
     match rng.below(8) {
         0 => body = body.replace('-', "+").replace('_', "/"),
         1 => {

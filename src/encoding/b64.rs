@@ -38,7 +38,8 @@ pub fn encode_into(data: &[u8], out: &mut String) {
 }
 
 /// The unpadded URL-safe base64 text of `data`.
-pub fn encode(data: &[u8]) -> String {
+#[cfg(test)]
+fn encode(data: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(data)
 }
 

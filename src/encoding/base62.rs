@@ -52,7 +52,8 @@ pub fn encode_into(n: i64, out: &mut String) {
 }
 
 /// The base62 text of `n`.
-pub fn encode(n: i64) -> String {
+#[cfg(test)]
+fn encode(n: i64) -> String {
     let mut s = String::with_capacity(12);
     encode_into(n, &mut s);
     s
