@@ -5,7 +5,6 @@
 //! contents. The limits still apply, so even this path cannot be made to
 //! allocate without bound.
 
-use crate::encoding::zlib::ZlibError;
 use crate::encoding::{b64, base62, zlib};
 use python_json as json;
 use crate::error::PayloadError;
@@ -42,7 +41,7 @@ pub struct Inspection {
 /// assert!(i.payload.is_ok());
 /// ```
 pub fn inspect(token: &str, limits: &Limits) -> Option<Inspection> {
-    if token.len() > limits.max_token_len {
+    if token.len() > limits.max_token_len() {
         return None;
     }
     let (signed, signature) = match token.rsplit_once(':') {
@@ -72,14 +71,11 @@ pub fn inspect(token: &str, limits: &Limits) -> Option<Inspection> {
 }
 
 fn decode_body(body: &str, compressed: bool, limits: &Limits) -> Result<Value, PayloadError> {
-    let raw = b64::decode(body.as_bytes()).map_err(PayloadError::Base64)?;
+    let raw = b64::decode(body.as_bytes())?;
     let json_bytes = if compressed {
-        zlib::decompress(&raw, limits.max_inflated_len).map_err(|e| match e {
-            ZlibError::TooLarge { limit } => PayloadError::TooLarge { limit },
-            other => PayloadError::Zlib(other),
-        })?
+        zlib::decompress(&raw, limits.max_inflated_len())?
     } else {
         raw
     };
-    json::from_slice(&json_bytes, limits.json_depth()).map_err(PayloadError::Json)
+    Ok(json::from_slice(&json_bytes, limits.max_json_depth())?)
 }

@@ -2,11 +2,13 @@
 
 use core::fmt;
 
-use crate::encoding::b64::B64Error;
-use crate::encoding::base62::Base62Error;
-use python_json::JsonError;
-use crate::encoding::zlib::ZlibError;
-use python_json::ValueError;
+use time::Duration;
+
+pub use crate::encoding::b64::B64Error;
+pub use crate::encoding::base62::Base62Error;
+pub use python_json::{JsonError, JsonErrorKind};
+pub use crate::encoding::zlib::ZlibError;
+pub use python_json::ValueError;
 
 /// Why a token (a signed value or a cookie) was refused.
 ///
@@ -30,10 +32,10 @@ pub enum DecodeError {
     BadSignature(SignatureFailure),
     /// The signature is valid but the token is older than allowed.
     Expired {
-        /// Seconds between the token's timestamp and now.
-        age: f64,
-        /// The largest age that was allowed, in seconds.
-        max_age: f64,
+        /// The time between the token's timestamp and now.
+        age: Duration,
+        /// The largest age that was allowed.
+        max_age: Duration,
     },
     /// The signature is valid but what was signed is not a well-formed
     /// payload. Only a holder of the key can produce this.
@@ -154,6 +156,53 @@ impl From<PayloadError> for DecodeError {
     }
 }
 
+impl From<Base62Error> for PayloadError {
+    fn from(e: Base62Error) -> Self {
+        PayloadError::Timestamp(e)
+    }
+}
+
+impl From<B64Error> for PayloadError {
+    fn from(e: B64Error) -> Self {
+        PayloadError::Base64(e)
+    }
+}
+
+/// An inflated size over the cap is the payload's size error, whatever the
+/// codec; every other zlib error is a bad stream.
+impl From<ZlibError> for PayloadError {
+    fn from(e: ZlibError) -> Self {
+        match e {
+            ZlibError::TooLarge { limit } => PayloadError::TooLarge { limit },
+            other => PayloadError::Zlib(other),
+        }
+    }
+}
+
+impl From<JsonError> for PayloadError {
+    fn from(e: JsonError) -> Self {
+        PayloadError::Json(e)
+    }
+}
+
+impl From<B64Error> for DecodeError {
+    fn from(e: B64Error) -> Self {
+        PayloadError::from(e).into()
+    }
+}
+
+impl From<ZlibError> for DecodeError {
+    fn from(e: ZlibError) -> Self {
+        PayloadError::from(e).into()
+    }
+}
+
+impl From<JsonError> for DecodeError {
+    fn from(e: JsonError) -> Self {
+        PayloadError::from(e).into()
+    }
+}
+
 // Every `Display` here says this layer's words only; the cause (a
 // `PayloadError`, then the codec's own error) is reached through
 // `source()`, so a chain printer shows each message once.
@@ -172,16 +221,11 @@ impl fmt::Display for DecodeError {
                 "bad signature: no configured key signed this value; check the secret, \
                  the fallback keys and the salt, or the value was tampered with",
             ),
-            DecodeError::Expired { age, max_age } if !age.is_finite() || !max_age.is_finite() => {
-                write!(
-                    f,
-                    "signature valid but refused as expired: the age ({age} s) or the limit \
-                     ({max_age} s) is not a finite number, so the check fails closed"
-                )
-            }
             DecodeError::Expired { age, max_age } => write!(
                 f,
-                "signature valid but expired: the token is {age} s old, the limit is {max_age} s"
+                "signature valid but expired: the token is {} s old, the limit is {} s",
+                age.as_seconds_f64(),
+                max_age.as_seconds_f64()
             ),
             DecodeError::Malformed(_) => f.write_str("signature valid but payload malformed"),
         }

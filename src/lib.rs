@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(feature = "clock")]
 pub mod clock;
 pub mod dangerous;
 // The token's own encodings (base64url, base62, zlib) are not the product's

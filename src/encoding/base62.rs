@@ -11,9 +11,10 @@ pub enum Base62Error {
     Empty,
     /// A character outside the alphabet (Python raises `ValueError`).
     InvalidChar,
-    /// The value does not fit in an `i64` (Python has no such limit, but no
-    /// real timestamp comes near it).
-    Overflow,
+    /// The value does not fit in an `i64`, or is not an instant of the
+    /// years -9999 to 9999 (Python has no such limit, but no real
+    /// timestamp comes near it; only a holder of the key can sign one).
+    OutOfRange,
 }
 
 impl core::fmt::Display for Base62Error {
@@ -21,7 +22,9 @@ impl core::fmt::Display for Base62Error {
         f.write_str(match self {
             Base62Error::Empty => "the base62 timestamp is empty",
             Base62Error::InvalidChar => "the base62 timestamp has a character outside 0-9A-Za-z",
-            Base62Error::Overflow => "the base62 timestamp does not fit in 64 bits",
+            Base62Error::OutOfRange => {
+                "the base62 timestamp is outside the years -9999 to 9999"
+            }
         })
     }
 }
@@ -87,16 +90,16 @@ pub fn decode(s: &str) -> Result<i64, Base62Error> {
         v = v
             .checked_mul(62)
             .and_then(|v| v.checked_add(d))
-            .ok_or(Base62Error::Overflow)?;
+            .ok_or(Base62Error::OutOfRange)?;
     }
     if neg {
         // -(2^63) is representable, so compare against its magnitude.
         if v > i64::MIN.unsigned_abs() {
-            return Err(Base62Error::Overflow);
+            return Err(Base62Error::OutOfRange);
         }
         Ok(0i64.wrapping_sub_unsigned(v))
     } else {
-        i64::try_from(v).map_err(|_| Base62Error::Overflow)
+        i64::try_from(v).map_err(|_| Base62Error::OutOfRange)
     }
 }
 
@@ -137,14 +140,14 @@ mod tests {
 
     #[test]
     fn overflow_is_an_error() {
-        assert_eq!(decode("zzzzzzzzzzzz"), Err(Base62Error::Overflow));
-        assert_eq!(decode("-zzzzzzzzzzzz"), Err(Base62Error::Overflow));
+        assert_eq!(decode("zzzzzzzzzzzz"), Err(Base62Error::OutOfRange));
+        assert_eq!(decode("-zzzzzzzzzzzz"), Err(Base62Error::OutOfRange));
         // one past i64::MAX
         let past = encode(i64::MAX).into_bytes();
         assert_eq!(
             String::from_utf8(past).map(|s| decode(&s)),
             Ok(Ok(i64::MAX))
         );
-        assert_eq!(decode("AzL8n0Y58m8"), Err(Base62Error::Overflow));
+        assert_eq!(decode("AzL8n0Y58m8"), Err(Base62Error::OutOfRange));
     }
 }

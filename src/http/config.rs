@@ -5,7 +5,6 @@ use core::fmt;
 use core::str::FromStr;
 
 use super::error::ConfigError;
-use crate::session::SessionConfig;
 
 /// Django's `SESSION_COOKIE_NAME` default.
 pub const DEFAULT_COOKIE_NAME: &str = "sessionid";
@@ -96,7 +95,10 @@ pub enum OversizePolicy {
 }
 
 /// The cookie settings of the session middleware, with Django's names and
-/// defaults, plus the [`SessionConfig`] the cookies are signed with.
+/// defaults. The session's own settings (`SESSION_COOKIE_AGE`,
+/// `SESSION_EXPIRE_AT_BROWSER_CLOSE`, the salt, the clock…) are a
+/// [`SessionConfig`](crate::SessionConfig), given beside it to
+/// [`SessionMiddleware::new`](super::SessionMiddleware::new).
 ///
 /// | method | Django setting | default |
 /// |---|---|---|
@@ -106,10 +108,7 @@ pub enum OversizePolicy {
 /// | [`with_secure`](Self::with_secure) | `SESSION_COOKIE_SECURE` | `false` |
 /// | [`with_http_only`](Self::with_http_only) | `SESSION_COOKIE_HTTPONLY` | `true` |
 /// | [`with_same_site`](Self::with_same_site) | `SESSION_COOKIE_SAMESITE` | `Some(SameSite::Lax)` |
-/// | [`with_age`](Self::with_age) | `SESSION_COOKIE_AGE` | `1209600` (14 days) |
 /// | [`with_save_every_request`](Self::with_save_every_request) | `SESSION_SAVE_EVERY_REQUEST` | `false` |
-/// | [`with_expire_at_browser_close`](Self::with_expire_at_browser_close) | `SESSION_EXPIRE_AT_BROWSER_CLOSE` | `false` |
-/// | [`with_session_config`](Self::with_session_config) | `USE_TZ`, signing salt, ... | [`SessionConfig::default()`] |
 /// | [`with_size_budget`](Self::with_size_budget) | none (ours) | `4096` bytes |
 /// | [`with_oversize_policy`](Self::with_oversize_policy) | none (ours) | [`OversizePolicy::Fail`] |
 /// | [`with_cache_control_private`](Self::with_cache_control_private) | none (ours) | `false` |
@@ -123,10 +122,8 @@ pub enum OversizePolicy {
 /// let config = CookieConfig::new()
 ///     .with_name("sid")
 ///     .with_secure(true)
-///     .with_same_site(Some(SameSite::Strict))
-///     .with_age(3600);
+///     .with_same_site(Some(SameSite::Strict));
 /// assert_eq!(config.name(), "sid");
-/// assert_eq!(config.age(), 3600);
 /// assert_eq!(config.path(), Some("/"));
 /// assert!(config.http_only());
 /// ```
@@ -139,7 +136,6 @@ pub struct CookieConfig {
     http_only: bool,
     same_site: Option<SameSite>,
     save_every_request: bool,
-    session: SessionConfig,
     size_budget: usize,
     oversize_policy: OversizePolicy,
     cache_control_private: bool,
@@ -155,7 +151,6 @@ impl Default for CookieConfig {
             http_only: true,
             same_site: Some(SameSite::Lax),
             save_every_request: false,
-            session: SessionConfig::default(),
             size_budget: DEFAULT_SIZE_BUDGET,
             oversize_policy: OversizePolicy::Fail,
             cache_control_private: false,
@@ -172,6 +167,7 @@ impl CookieConfig {
     /// `SESSION_COOKIE_NAME`. Default `"sessionid"`. It must be an HTTP
     /// token (letters, digits and ``!#$%&'*+-.^_`|~``), which
     /// [`validate`](Self::validate) checks.
+    #[must_use]
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self
@@ -180,6 +176,7 @@ impl CookieConfig {
     /// `SESSION_COOKIE_DOMAIN`: the `Domain` attribute, e.g.
     /// `".example.com"` to share the cookie with subdomains. Default none:
     /// the cookie goes back only to the host that set it.
+    #[must_use]
     pub fn with_domain(mut self, domain: Option<String>) -> Self {
         self.domain = domain;
         self
@@ -187,6 +184,7 @@ impl CookieConfig {
 
     /// `SESSION_COOKIE_PATH`: the `Path` attribute; `None` leaves it out
     /// (as Django does for `None`). Default `Some("/")`.
+    #[must_use]
     pub fn with_path(mut self, path: Option<String>) -> Self {
         self.path = path;
         self
@@ -194,6 +192,7 @@ impl CookieConfig {
 
     /// `SESSION_COOKIE_SECURE`: the `Secure` attribute (HTTPS only).
     /// Default `false`, as in Django; turn it on in production.
+    #[must_use]
     pub fn with_secure(mut self, secure: bool) -> Self {
         self.secure = secure;
         self
@@ -201,6 +200,7 @@ impl CookieConfig {
 
     /// `SESSION_COOKIE_HTTPONLY`: the `HttpOnly` attribute (hidden from
     /// page scripts). Default `true`.
+    #[must_use]
     pub fn with_http_only(mut self, http_only: bool) -> Self {
         self.http_only = http_only;
         self
@@ -208,45 +208,23 @@ impl CookieConfig {
 
     /// `SESSION_COOKIE_SAMESITE`: the `SameSite` attribute, or `None` to
     /// leave it out. Default `Some(SameSite::Lax)`.
+    #[must_use]
     pub fn with_same_site(mut self, same_site: Option<SameSite>) -> Self {
         self.same_site = same_site;
         self
     }
 
-    /// `SESSION_COOKIE_AGE`, in seconds: the cookie's `Max-Age` when the
-    /// session has no expiry of its own, and the oldest cookie accepted.
-    /// Default `1209600` (14 days). Sets the same value in the
-    /// [`SessionConfig`].
-    pub fn with_age(mut self, seconds: i64) -> Self {
-        self.session = self.session.with_cookie_age(seconds);
-        self
-    }
 
     /// `SESSION_SAVE_EVERY_REQUEST`: re-sign and re-send the cookie on every
     /// response (a sliding expiry), not only when the session changed.
     /// Default `false`.
+    #[must_use]
     pub fn with_save_every_request(mut self, yes: bool) -> Self {
         self.save_every_request = yes;
         self
     }
 
-    /// `SESSION_EXPIRE_AT_BROWSER_CLOSE`: sessions without their own expiry
-    /// get a cookie without `Max-Age`/`expires`, which the browser forgets
-    /// when it closes. Default `false`. Sets the same value in the
-    /// [`SessionConfig`].
-    pub fn with_expire_at_browser_close(mut self, yes: bool) -> Self {
-        self.session = self.session.with_expire_at_browser_close(yes);
-        self
-    }
 
-    /// The session settings (signing salt, `USE_TZ`, expiry enforcement,
-    /// compression, limits). Its cookie age and expire-at-browser-close
-    /// replace the ones set here before; set them after this call, or in
-    /// `session` itself.
-    pub fn with_session_config(mut self, session: SessionConfig) -> Self {
-        self.session = session;
-        self
-    }
 
     /// The largest `Set-Cookie` header value, in bytes, that will be sent
     /// for the session: name, value and every attribute, as the browser
@@ -255,6 +233,7 @@ impl CookieConfig {
     /// [oversize policy](Self::with_oversize_policy).
     ///
     /// Raising it above 4096 lets through cookies some browsers drop.
+    #[must_use]
     pub fn with_size_budget(mut self, bytes: usize) -> Self {
         self.size_budget = bytes;
         self
@@ -262,6 +241,7 @@ impl CookieConfig {
 
     /// What to do with a response whose session cookie is over the
     /// [budget](Self::with_size_budget). Default [`OversizePolicy::Fail`].
+    #[must_use]
     pub fn with_oversize_policy(mut self, policy: OversizePolicy) -> Self {
         self.oversize_policy = policy;
         self
@@ -274,6 +254,7 @@ impl CookieConfig {
     /// front of the application: `Vary: Cookie` alone does not stop every
     /// cache from storing a response carrying one user's `Set-Cookie` and
     /// serving it to others. Any `public` directive is removed.
+    #[must_use]
     pub fn with_cache_control_private(mut self, yes: bool) -> Self {
         self.cache_control_private = yes;
         self
@@ -309,25 +290,13 @@ impl CookieConfig {
         self.same_site
     }
 
-    /// See [`with_age`](Self::with_age).
-    pub fn age(&self) -> i64 {
-        self.session.cookie_age()
-    }
 
     /// See [`with_save_every_request`](Self::with_save_every_request).
     pub fn save_every_request(&self) -> bool {
         self.save_every_request
     }
 
-    /// See [`with_expire_at_browser_close`](Self::with_expire_at_browser_close).
-    pub fn expire_at_browser_close(&self) -> bool {
-        self.session.expire_at_browser_close()
-    }
 
-    /// See [`with_session_config`](Self::with_session_config).
-    pub fn session_config(&self) -> &SessionConfig {
-        &self.session
-    }
 
     /// See [`with_size_budget`](Self::with_size_budget).
     pub fn size_budget(&self) -> usize {
@@ -448,21 +417,10 @@ mod tests {
         assert!(!c.secure());
         assert!(c.http_only());
         assert_eq!(c.same_site(), Some(SameSite::Lax));
-        assert_eq!(c.age(), 1_209_600);
         assert!(!c.save_every_request());
-        assert!(!c.expire_at_browser_close());
         assert_eq!(c.size_budget(), 4096);
         assert_eq!(c.oversize_policy(), OversizePolicy::Fail);
         assert!(!c.cache_control_private());
-    }
-
-    #[test]
-    fn age_and_browser_close_reach_the_session_config() {
-        let c = CookieConfig::new()
-            .with_age(60)
-            .with_expire_at_browser_close(true);
-        assert_eq!(c.session_config().cookie_age(), 60);
-        assert!(c.session_config().expire_at_browser_close());
     }
 
     #[test]

@@ -10,11 +10,9 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::config::CookieConfig;
-use super::error::{ConfigError, SaveError};
+use super::error::SaveError;
 use super::handle::SessionHandle;
 use super::middleware::SessionMiddleware;
-use crate::signing::Keyring;
 
 /// A tower [`Layer`] giving every request a session: it loads the session
 /// from the request's cookie, hands it to the handler as a
@@ -24,15 +22,16 @@ use crate::signing::Keyring;
 ///
 /// The HMAC keys are derived once, when the layer is built; clones share
 /// them. When the session cannot be sent (over the size budget, see
-/// [`CookieConfig::with_size_budget`]) the error is logged with
+/// [`CookieConfig::with_size_budget`](super::CookieConfig::with_size_budget)) the error is logged with
 /// `tracing::error!`, stored in the response's extensions as a
 /// [`SaveError`], and the [`OversizePolicy`](super::OversizePolicy) decides
 /// the response.
 ///
 /// ```
 /// use axum::{Router, routing::get};
-/// use signed_session::http::{CookieConfig, SessionHandle, SessionLayer};
-/// use signed_session::{Keyring, Secret};
+/// use signed_session::http::{CookieConfig, SessionHandle, SessionLayer, SessionMiddleware};
+/// use signed_session::{Keyring, Secret, SessionConfig};
+/// use time::Duration;
 ///
 /// async fn counter(session: SessionHandle) -> String {
 ///     let n = session.get_as::<u64>("n").ok().flatten().unwrap_or(0) + 1;
@@ -41,8 +40,12 @@ use crate::signing::Keyring;
 /// }
 ///
 /// let keys = Keyring::new(Secret::new("a long random secret")?);
-/// let layer = SessionLayer::new(&keys, CookieConfig::new().with_secure(true).with_age(3600))?;
-/// let app: Router = Router::new().route("/", get(counter)).layer(layer);
+/// let middleware = SessionMiddleware::new(
+///     &keys,
+///     SessionConfig::new().with_cookie_age(Duration::hours(1)),
+///     CookieConfig::new().with_secure(true),
+/// )?;
+/// let app: Router = Router::new().route("/", get(counter)).layer(SessionLayer::new(middleware));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -51,20 +54,8 @@ pub struct SessionLayer {
 }
 
 impl SessionLayer {
-    /// A layer signing with `keyring` (its first key signs, all verify) and
-    /// the cookie settings of `config`.
-    ///
-    /// # Errors
-    /// A [`ConfigError`] when the cookie name, domain or path cannot be
-    /// written into a header.
-    pub fn new(keyring: &Keyring, config: CookieConfig) -> Result<Self, ConfigError> {
-        Ok(Self::from_middleware(SessionMiddleware::new(
-            keyring, config,
-        )?))
-    }
-
-    /// A layer around a middleware built beforehand.
-    pub fn from_middleware(middleware: SessionMiddleware) -> Self {
+    /// A layer around `middleware` (see [`SessionMiddleware::new`]).
+    pub fn new(middleware: SessionMiddleware) -> Self {
         Self {
             middleware: Arc::new(middleware),
         }

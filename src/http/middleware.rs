@@ -11,13 +11,14 @@ use super::cookies::{
 use super::error::{ConfigError, CookieTooLarge, SaveError};
 use super::vary::{patch_cache_control_private, patch_vary};
 use crate::error::EncodeError;
-use crate::session::{Session, SessionCodec};
+use crate::session::{ExpiryArgs, Session, SessionCodec, SessionConfig};
 use crate::signing::Keyring;
 
 /// The session of one request, and whether the request carried the
 /// session cookie at all (which decides whether an emptied session
 /// deletes it).
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct LoadedSession {
     /// The session, loaded leniently: a refused cookie gives an empty
     /// session (see [`Session::load_error`]).
@@ -49,19 +50,20 @@ pub enum Outcome {
 }
 
 /// Django's `SessionMiddleware` for the `http` crate's request and response
-/// types, with the framework left out: [`load_at`](Self::load_at) before the
-/// handler, [`finish_at`](Self::finish_at) (or
-/// [`process_response_at`](Self::process_response_at)) after it.
+/// types, with the framework left out: [`load`](Self::load) before the
+/// handler, [`finish`](Self::finish) (or
+/// [`process_response`](Self::process_response)) after it. The time comes
+/// from the [`SessionConfig`]'s clock.
 ///
 /// The response headers are Django's, byte for byte (spec §6):
 ///
 /// * **delete**: the request had the cookie and the session is now
-///   [empty](Session::is_empty) (after [`flush`](Session::flush), or when
+///   [blank](Session::is_blank) (after [`flush`](Session::flush), or when
 ///   the incoming value was under 8 characters): a deletion cookie and
 ///   `Vary: Cookie`, whatever the status;
 /// * **set**: the session was modified (or
 ///   [`save_every_request`](CookieConfig::with_save_every_request) is on)
-///   and is not empty, and the status is below 500: the session is re-signed
+///   and is not blank, and the status is below 500: the session is re-signed
 ///   at the response time, with `Max-Age`/`expires` from its expiry (none for
 ///   a browser-session cookie, negative for a date in the past), and
 ///   `Vary: Cookie`;
@@ -70,8 +72,8 @@ pub enum Outcome {
 /// Past Django, a cookie whose `Set-Cookie` value would exceed the
 /// [size budget](CookieConfig::with_size_budget) (4096 bytes by default) is
 /// never sent, since the browser would drop it and the user would silently
-/// lose the session: [`finish_at`](Self::finish_at) returns
-/// [`SaveError::TooLarge`] instead and [`process_response_at`](Self::process_response_at)
+/// lose the session: [`finish`](Self::finish) returns
+/// [`SaveError::TooLarge`] instead and [`process_response`](Self::process_response)
 /// applies the [`OversizePolicy`].
 ///
 /// It is built once (the HMAC keys are derived here) and shared; every
@@ -79,17 +81,23 @@ pub enum Outcome {
 ///
 /// ```
 /// use http::{HeaderMap, HeaderValue, StatusCode, header::{COOKIE, SET_COOKIE, VARY}};
+/// use signed_session::clock::ManualClock;
 /// use signed_session::http::{CookieConfig, Outcome, SessionMiddleware};
-/// use signed_session::{Keyring, Secret};
+/// use signed_session::{Keyring, Secret, SessionConfig};
+/// use time::macros::datetime;
 ///
-/// let middleware = SessionMiddleware::new(&Keyring::new(Secret::new("s3cr3t")?), CookieConfig::new())?;
-/// let now = 1_700_001_000.0;
+/// let clock = ManualClock::new(datetime!(2023-11-14 22:30:00 UTC));
+/// let middleware = SessionMiddleware::new(
+///     &Keyring::new(Secret::new("s3cr3t")?),
+///     SessionConfig::new().with_clock(clock),
+///     CookieConfig::new(),
+/// )?;
 ///
 /// // A first request, without a cookie: the handler stores something.
-/// let mut loaded = middleware.load_at(&HeaderMap::new(), now);
+/// let mut loaded = middleware.load(&HeaderMap::new());
 /// loaded.session.insert("a", 1);
 /// let mut response_headers = HeaderMap::new();
-/// let outcome = middleware.finish_at(&mut loaded.session, loaded.had_cookie, StatusCode::OK, &mut response_headers, now)?;
+/// let outcome = middleware.finish(&mut loaded.session, loaded.had_cookie, StatusCode::OK, &mut response_headers)?;
 /// assert!(matches!(outcome, Outcome::Set { .. }));
 /// let set_cookie = response_headers[SET_COOKIE].to_str()?;
 /// assert!(set_cookie.starts_with("sessionid=eyJhIjoxfQ:1r31uy:"));
@@ -100,7 +108,7 @@ pub enum Outcome {
 /// let token = loaded.session.session_key().unwrap_or_default();
 /// let mut request_headers = HeaderMap::new();
 /// request_headers.insert(COOKIE, HeaderValue::from_str(&format!("sessionid={token}"))?);
-/// let loaded = middleware.load_at(&request_headers, now + 5.0);
+/// let loaded = middleware.load(&request_headers);
 /// assert_eq!(loaded.session.get("a").and_then(|v| v.as_i64()), Some(1));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -112,15 +120,24 @@ pub struct SessionMiddleware {
 
 impl SessionMiddleware {
     /// A middleware signing with `keyring`'s current key (and accepting its
-    /// fallbacks) with the settings of `config`.
+    /// fallbacks), with the session settings `session` and the cookie
+    /// settings `cookie`.
     ///
     /// # Errors
     /// A [`ConfigError`] when the cookie name, domain or path cannot be
-    /// written into a header (see [`CookieConfig::validate`]).
-    pub fn new(keyring: &Keyring, config: CookieConfig) -> Result<Self, ConfigError> {
-        config.validate()?;
-        let codec = SessionCodec::new(keyring, config.session_config().clone());
-        Ok(Self { codec, config })
+    /// written into a header, or a browser would drop the cookie (see
+    /// [`CookieConfig::validate`]).
+    pub fn new(
+        keyring: &Keyring,
+        session: SessionConfig,
+        cookie: CookieConfig,
+    ) -> Result<Self, ConfigError> {
+        cookie.validate()?;
+        let codec = SessionCodec::new(keyring, session);
+        Ok(Self {
+            codec,
+            config: cookie,
+        })
     }
 
     /// The cookie settings.
@@ -128,42 +145,47 @@ impl SessionMiddleware {
         &self.config
     }
 
-    /// The session codec (to sign or verify a cookie value directly).
+    /// The session codec (to sign or verify a cookie value directly; its
+    /// [`config`](SessionCodec::config) is the session settings).
     pub fn codec(&self) -> &SessionCodec {
         &self.codec
     }
 
     /// Django's `process_request`: the session of a request with these
-    /// headers, at Unix time `now`. Never fails: a missing, tampered,
-    /// expired or malformed cookie gives an empty session, as in Django.
-    pub fn load_at(&self, headers: &HeaderMap, now: f64) -> LoadedSession {
+    /// headers, now. Never fails: a missing, tampered, expired or malformed
+    /// cookie gives an empty session, as in Django.
+    pub fn load(&self, headers: &HeaderMap) -> LoadedSession {
         let cookie = request_cookie(headers, self.config.name());
-        let session = self.codec.load_at(cookie.as_deref(), now);
+        let session = self.codec.load(cookie.as_deref());
         LoadedSession {
             session,
             had_cookie: cookie.is_some(),
         }
     }
 
-    /// [`load_at`](Self::load_at) at the system clock's time.
-    #[cfg(feature = "clock")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
-    pub fn load(&self, headers: &HeaderMap) -> LoadedSession {
-        self.load_at(headers, crate::clock::now())
-    }
-
-    /// Django's `process_response` at Unix time `now`, on the response's
-    /// status and headers: adds the `Set-Cookie` (or deletion cookie),
-    /// `Vary: Cookie` and, if configured, `Cache-Control: private`. Existing
-    /// headers are kept (`Set-Cookie` is appended, `Vary` merged).
+    /// Django's `process_response`, now, on the response's status and
+    /// headers: adds the `Set-Cookie` (or deletion cookie), `Vary: Cookie`
+    /// and, if configured, `Cache-Control: private`. Existing headers are
+    /// kept (`Set-Cookie` is appended, `Vary` merged).
     ///
     /// # Errors
     /// When the session needed saving but cannot be sent: a
     /// [`SaveError::TooLarge`] when its `Set-Cookie` would exceed the size
-    /// budget, a [`SaveError::Encode`] when the data has no JSON form. No
-    /// `Set-Cookie` is added then (`Vary: Cookie` still is); the caller
-    /// decides what to do (see [`process_response_at`](Self::process_response_at)).
-    pub fn finish_at(
+    /// budget, a [`SaveError::Encode`] when the data cannot be encoded so
+    /// that it reads back. No `Set-Cookie` is added then (`Vary: Cookie`
+    /// still is); the caller decides what to do (see
+    /// [`process_response`](Self::process_response)).
+    pub fn finish(
+        &self,
+        session: &mut Session,
+        had_cookie: bool,
+        status: StatusCode,
+        headers: &mut HeaderMap,
+    ) -> Result<Outcome, SaveError> {
+        self.finish_at(session, had_cookie, status, headers, self.codec.now())
+    }
+
+    fn finish_at(
         &self,
         session: &mut Session,
         had_cookie: bool,
@@ -173,15 +195,15 @@ impl SessionMiddleware {
     ) -> Result<Outcome, SaveError> {
         // Read before anything below touches the session, as Django does.
         let accessed = session.accessed();
-        let empty = session.is_empty();
+        let blank = session.is_blank();
         let mut vary = accessed;
         let mut result = Ok(Outcome::Unchanged);
 
-        if had_cookie && empty {
+        if had_cookie && blank {
             append_set_cookie(headers, &deletion_cookie_value(&self.config));
             vary = true;
             result = Ok(Outcome::Deleted);
-        } else if (session.modified() || self.config.save_every_request()) && !empty {
+        } else if (session.modified() || self.config.save_every_request()) && !blank {
             if status.is_server_error() {
                 result = Ok(Outcome::SkippedServerError);
             } else {
@@ -203,23 +225,7 @@ impl SessionMiddleware {
         result
     }
 
-    /// [`finish_at`](Self::finish_at) at the system clock's time.
-    ///
-    /// # Errors
-    /// As [`finish_at`](Self::finish_at).
-    #[cfg(feature = "clock")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
-    pub fn finish(
-        &self,
-        session: &mut Session,
-        had_cookie: bool,
-        status: StatusCode,
-        headers: &mut HeaderMap,
-    ) -> Result<Outcome, SaveError> {
-        self.finish_at(session, had_cookie, status, headers, crate::clock::now())
-    }
-
-    /// [`finish_at`](Self::finish_at) on a whole response, with the
+    /// [`finish`](Self::finish) on a whole response, with the
     /// [`OversizePolicy`] applied when the session cannot be sent:
     ///
     /// * [`OversizePolicy::Fail`]: the response is replaced with an empty
@@ -231,17 +237,16 @@ impl SessionMiddleware {
     /// (for the application's own middleware) and returned.
     ///
     /// # Errors
-    /// The [`SaveError`] of [`finish_at`](Self::finish_at), after the policy
-    /// was applied.
-    pub fn process_response_at<B: Default>(
+    /// The [`SaveError`] of [`finish`](Self::finish), after the policy was
+    /// applied.
+    pub fn process_response<B: Default>(
         &self,
         session: &mut Session,
         had_cookie: bool,
         response: &mut Response<B>,
-        now: f64,
     ) -> Result<Outcome, SaveError> {
         let status = response.status();
-        let result = self.finish_at(session, had_cookie, status, response.headers_mut(), now);
+        let result = self.finish(session, had_cookie, status, response.headers_mut());
         if let Err(error) = &result {
             if self.config.oversize_policy() == OversizePolicy::Fail {
                 *response = failure_response();
@@ -251,39 +256,26 @@ impl SessionMiddleware {
         result
     }
 
-    /// [`process_response_at`](Self::process_response_at) at the system
-    /// clock's time.
+    /// The `Set-Cookie` value that saving `session` now would send, whether
+    /// or not it is modified, without changing it. Use it to show or check
+    /// the cookie size before answering.
     ///
     /// # Errors
-    /// As [`process_response_at`](Self::process_response_at).
-    #[cfg(feature = "clock")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
-    pub fn process_response<B: Default>(
-        &self,
-        session: &mut Session,
-        had_cookie: bool,
-        response: &mut Response<B>,
-    ) -> Result<Outcome, SaveError> {
-        self.process_response_at(session, had_cookie, response, crate::clock::now())
-    }
-
-    /// The `Set-Cookie` value that saving `session` at `now` would send,
-    /// whether or not it is modified, without changing it. Use it to show
-    /// or check the cookie size before answering.
-    ///
-    /// # Errors
-    /// As [`finish_at`](Self::finish_at): [`SaveError::TooLarge`] when it
-    /// is over the budget, [`SaveError::Encode`] when the data has no JSON
-    /// form.
+    /// As [`finish`](Self::finish): [`SaveError::TooLarge`] when it is over
+    /// the budget, [`SaveError::Encode`] when the data cannot be encoded.
     ///
     /// ```
     /// use signed_session::http::{CookieConfig, SaveErrorKind, SessionMiddleware};
-    /// use signed_session::{Keyring, Secret, session::Session};
+    /// use signed_session::{Keyring, Secret, SessionConfig, session::Session};
     ///
-    /// let middleware = SessionMiddleware::new(&Keyring::new(Secret::new("s3cr3t")?), CookieConfig::new())?;
+    /// let middleware = SessionMiddleware::new(
+    ///     &Keyring::new(Secret::new("s3cr3t")?),
+    ///     SessionConfig::new(),
+    ///     CookieConfig::new(),
+    /// )?;
     /// let mut session = Session::new();
     /// session.insert("note", "short");
-    /// let header = middleware.preview_at(&session, 1_700_000_000.0)?;
+    /// let header = middleware.preview(&session)?;
     /// assert!(header.len() < 4096);
     ///
     /// // Random letters barely compress: 6000 of them cannot fit.
@@ -297,11 +289,12 @@ impl SessionMiddleware {
     ///     })
     ///     .collect();
     /// session.insert("note", noise);
-    /// let err = middleware.preview_at(&session, 1_700_000_000.0).unwrap_err();
+    /// let err = middleware.preview(&session).unwrap_err();
     /// assert_eq!(err.kind(), SaveErrorKind::TooLarge);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn preview_at(&self, session: &Session, now: f64) -> Result<String, SaveError> {
+    pub fn preview(&self, session: &Session) -> Result<String, SaveError> {
+        let now = self.codec.now();
         let mut copy = session.clone();
         let lifetime = self.lifetime(&copy, now);
         let token = self.sign(&mut copy, now)?;
@@ -328,10 +321,10 @@ impl SessionMiddleware {
 
     /// `Max-Age` and `expires`, or `None` for a browser-session cookie.
     fn lifetime(&self, session: &Session, now: f64) -> Option<Lifetime> {
-        if session.get_expire_at_browser_close() {
+        if session.expire_at_browser_close() {
             return None;
         }
-        let max_age = session.get_expiry_age_at(now);
+        let max_age = session.expiry_age_at(&ExpiryArgs::new(), now);
         // Django: http_date(time.time() + max_age), which goes through a
         // `datetime`: rounded to the microsecond, then the second taken.
         #[allow(clippy::cast_precision_loss)]

@@ -1,11 +1,15 @@
 //! [`SessionCodec`]: a [`Session`] to and from a cookie value, as Django's
 //! `signed_cookies.SessionStore` does it.
 
+use std::sync::Arc;
+
 use super::config::SessionConfig;
 use super::expiry::{self, EXPIRY_KEY, Stored};
 use super::lazy::Data;
 use super::store::Session;
+use crate::clock::seconds;
 use crate::error::{DecodeError, EncodeError, PayloadError};
+use crate::signing::signed_at;
 use crate::signing::{Compression, Keyring, ObjectSigner};
 use python_json::{Map, Value};
 
@@ -18,32 +22,38 @@ pub const SESSION_STORE_SALT: &str = "django.contrib.sessions.SessionStore";
 ///
 /// Build it once from the keyring and settings (the HMAC keys are derived
 /// here) and share it: it is `Send + Sync` and every method takes `&self`.
+/// The time comes from the configuration's clock.
 ///
 /// Loading checks, in order: the signature (current key, then fallbacks),
-/// the token age against the cookie age (`age > cookie_age` expires), the
-/// payload, and, unless [`SessionConfig::with_enforce_expiry`] is off, the
-/// session's own `_session_expiry` (which Django ignores).
+/// the token age against the cookie age (older than the cookie age
+/// expires), the payload, and, unless [`SessionConfig::with_enforce_expiry`]
+/// is off, the session's own `_session_expiry` (which Django ignores).
 ///
 /// ```
+/// use signed_session::clock::ManualClock;
 /// use signed_session::session::{Expiry, SessionCodec, SessionConfig};
-/// use signed_session::{Keyring, Secret};
+/// use signed_session::{DecodeErrorKind, Keyring, Secret};
+/// use time::{Duration, macros::datetime};
 ///
-/// let codec = SessionCodec::new(&Keyring::new(Secret::new("s3cr3t")?), SessionConfig::new());
-/// let t0 = 1_700_000_000.0;
+/// let clock = ManualClock::new(datetime!(2023-11-14 22:13:20 UTC));
+/// let config = SessionConfig::new().with_clock(clock.clone());
+/// let codec = SessionCodec::new(&Keyring::new(Secret::new("s3cr3t")?), config);
 ///
 /// // A request without a cookie: a new session, saved into a cookie value.
-/// let mut session = codec.load_at(None, t0);
+/// let mut session = codec.load(None);
 /// session.insert("user_id", 42);
-/// session.set_expiry_at(Expiry::Seconds(300), t0);
-/// let cookie = codec.save_at(&mut session, t0)?;
+/// session.set_expiry(Expiry::Idle(Duration::minutes(5)));
+/// let cookie = codec.save(&mut session)?;
 ///
 /// // The next request brings it back.
-/// let session = codec.load_at(Some(&cookie), t0 + 60.0);
+/// clock.advance(Duration::minutes(1));
+/// let session = codec.load(Some(&cookie));
 /// assert_eq!(session.get("user_id").and_then(|v| v.as_i64()), Some(42));
 ///
-/// // After 300 s without a save, the session's own expiry has passed.
-/// let err = codec.try_load_at(Some(&cookie), t0 + 301.0).unwrap_err();
-/// assert_eq!(err.kind(), signed_session::DecodeErrorKind::Expired);
+/// // Five minutes after the save, the session's own expiry has passed.
+/// clock.advance(Duration::seconds(241));
+/// let err = codec.try_load(Some(&cookie)).unwrap_err();
+/// assert_eq!(err.kind(), DecodeErrorKind::Expired);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -63,10 +73,12 @@ impl SessionCodec {
         keyring.warn_if_weak("a session codec");
         let signer = ObjectSigner::quiet(keyring, config.salt())
             .with_compression(config.compression())
-            .with_limits(*config.limits());
+            .with_limits(*config.limits())
+            .with_shared_clock(Arc::clone(config.clock()));
         let store_signer = ObjectSigner::quiet(keyring, SESSION_STORE_SALT)
             .with_compression(Compression::Django)
-            .with_limits(*config.limits());
+            .with_limits(*config.limits())
+            .with_shared_clock(Arc::clone(config.clock()));
         Self {
             signer,
             store_signer,
@@ -84,8 +96,13 @@ impl SessionCodec {
         Session::with_config(&self.config)
     }
 
-    /// Django's `SessionStore(cookie)` followed by its lazy `load()`, at Unix
-    /// time `now`. Never fails:
+    /// The time now, as Python's `time.time()` float.
+    pub(crate) fn now(&self) -> f64 {
+        self.signer.now()
+    }
+
+    /// Django's `SessionStore(cookie)` followed by its lazy `load()`, now.
+    /// Never fails:
     ///
     /// * no cookie, or one shorter than 8 characters: a new empty session
     ///   without a key;
@@ -94,7 +111,11 @@ impl SessionCodec {
     ///   the cookie as its key and becomes modified on first access, so that
     ///   a signed `{}` replaces it. The reason is in
     ///   [`Session::load_error`].
-    pub fn load_at(&self, cookie: Option<&str>, now: f64) -> Session {
+    pub fn load(&self, cookie: Option<&str>) -> Session {
+        self.load_at(cookie, self.now())
+    }
+
+    pub(crate) fn load_at(&self, cookie: Option<&str>, now: f64) -> Session {
         match usable(cookie) {
             None => self.new_session(),
             Some(cookie) => match self.verify(cookie, now) {
@@ -104,14 +125,7 @@ impl SessionCodec {
         }
     }
 
-    /// [`load_at`](Self::load_at) at the system clock's time.
-    #[cfg(feature = "clock")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
-    pub fn load(&self, cookie: Option<&str>) -> Session {
-        self.load_at(cookie, crate::clock::now())
-    }
-
-    /// The strict form of [`load_at`](Self::load_at): a refused cookie is an
+    /// The strict form of [`load`](Self::load): a refused cookie is an
     /// error instead of an empty session. No cookie, or one shorter than 8
     /// characters, still gives a new session, as in Django.
     ///
@@ -119,76 +133,33 @@ impl SessionCodec {
     /// A [`DecodeError`]: `BadSignature`, `Expired` (the cookie age, or the
     /// session's own expiry when enforced), `Malformed` (including data that
     /// is not a JSON object), or `TooLong`.
-    pub fn try_load_at(&self, cookie: Option<&str>, now: f64) -> Result<Session, DecodeError> {
+    pub fn try_load(&self, cookie: Option<&str>) -> Result<Session, DecodeError> {
+        self.try_load_at(cookie, self.now())
+    }
+
+    pub(crate) fn try_load_at(&self, cookie: Option<&str>, now: f64) -> Result<Session, DecodeError> {
         match usable(cookie) {
             None => Ok(self.new_session()),
             Some(cookie) => self.verify(cookie, now),
         }
     }
 
-    /// [`try_load_at`](Self::try_load_at) at the system clock's time.
-    ///
-    /// # Errors
-    /// As [`try_load_at`](Self::try_load_at).
-    #[cfg(feature = "clock")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
-    pub fn try_load(&self, cookie: Option<&str>) -> Result<Session, DecodeError> {
-        self.try_load_at(cookie, crate::clock::now())
-    }
-
-    /// Django's `save()`: signs the data with the current key as of `now`,
+    /// Django's `save()`: signs the data with the current key as of now,
     /// makes the token the session key, sets `modified`, and returns the
-    /// token (the cookie value).
+    /// token (the cookie value). Django's `cycle_key()` for signed cookies
+    /// is this same re-signing: mark the session with
+    /// [`Session::cycle_key`] and save it.
     ///
     /// # Errors
-    /// [`EncodeError::TooLong`] when the token exceeds the configured limit
-    /// (the session is then unchanged).
-    pub fn save_at(&self, session: &mut Session, now: f64) -> Result<String, EncodeError> {
-        session.save_with(|value| self.signer.dumps_value_at(value, now))
-    }
-
-    /// [`save_at`](Self::save_at) at the system clock's time.
-    ///
-    /// # Errors
-    /// As [`save_at`](Self::save_at).
-    #[cfg(feature = "clock")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
+    /// An [`EncodeError`] when the session cannot be written so that this
+    /// codec reads it back (over the token length, the decoded size or
+    /// the depth limit); the session is then unchanged.
     pub fn save(&self, session: &mut Session) -> Result<String, EncodeError> {
-        self.save_at(session, crate::clock::now())
+        self.save_at(session, self.now())
     }
 
-    /// Django's `cycle_key()` for signed cookies: re-signs the same data
-    /// with a fresh timestamp (a [`save_at`](Self::save_at)). Call it on
-    /// login, against session fixation.
-    ///
-    /// ```
-    /// use signed_session::session::{SessionCodec, SessionConfig};
-    /// use signed_session::{Keyring, Secret};
-    ///
-    /// let codec = SessionCodec::new(&Keyring::new(Secret::new("s3cr3t")?), SessionConfig::new());
-    /// let mut session = codec.new_session();
-    /// session.insert("a", 1);
-    /// let before = codec.save_at(&mut session, 1_700_000_000.0)?;
-    /// let after = codec.cycle_key_at(&mut session, 1_700_000_030.0)?;
-    /// assert_ne!(before, after);
-    /// assert_eq!(session.session_key(), Some(after.as_str()));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As [`save_at`](Self::save_at).
-    pub fn cycle_key_at(&self, session: &mut Session, now: f64) -> Result<String, EncodeError> {
-        self.save_at(session, now)
-    }
-
-    /// [`cycle_key_at`](Self::cycle_key_at) at the system clock's time.
-    ///
-    /// # Errors
-    /// As [`save_at`](Self::save_at).
-    #[cfg(feature = "clock")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
-    pub fn cycle_key(&self, session: &mut Session) -> Result<String, EncodeError> {
-        self.save_at(session, crate::clock::now())
+    pub(crate) fn save_at(&self, session: &mut Session, now: f64) -> Result<String, EncodeError> {
+        session.save_with(|value| self.signer.dumps_value_at(value, now))
     }
 
     /// Django's `SessionBase.encode(session_dict)`: signs `data` with the
@@ -202,32 +173,26 @@ impl SessionCodec {
     /// let codec = SessionCodec::new(&Keyring::new(Secret::new("s3cr3t")?), SessionConfig::new());
     /// let mut data = Map::new();
     /// data.insert("a".into(), 1.into());
-    /// let text = codec.encode_at(&data, 1_700_000_000.0)?;
+    /// let text = codec.encode(&data)?;
     /// assert_eq!(codec.decode(&text), data);
     /// assert!(codec.decode("garbage").is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
-    /// [`EncodeError::TooLong`] when the token exceeds the configured limit.
-    pub fn encode_at(&self, data: &Map, now: f64) -> Result<String, EncodeError> {
+    /// As [`save`](Self::save).
+    pub fn encode(&self, data: &Map) -> Result<String, EncodeError> {
+        self.encode_at(data, self.now())
+    }
+
+    pub(crate) fn encode_at(&self, data: &Map, now: f64) -> Result<String, EncodeError> {
         self.store_signer
             .dumps_value_at(&Value::Object(data.clone()), now)
     }
 
-    /// [`encode_at`](Self::encode_at) at the system clock's time.
-    ///
-    /// # Errors
-    /// As [`encode_at`](Self::encode_at).
-    #[cfg(feature = "clock")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
-    pub fn encode(&self, data: &Map) -> Result<String, EncodeError> {
-        self.encode_at(data, crate::clock::now())
-    }
-
     /// Django's `SessionBase.decode(session_data)`: verifies text made by
-    /// [`encode_at`](Self::encode_at) (no age limit) and returns its data,
-    /// or an empty map on any failure, as Django does.
+    /// [`encode`](Self::encode) (no age limit) and returns its data, or an
+    /// empty map on any failure, as Django does.
     /// [`try_decode`](Self::try_decode) gives the reason instead.
     pub fn decode(&self, text: &str) -> Map {
         self.try_decode(text).unwrap_or_default()
@@ -240,20 +205,20 @@ impl SessionCodec {
     /// is `Malformed`.
     pub fn try_decode(&self, text: &str) -> Result<Map, DecodeError> {
         // Without a max_age the time is not used.
-        let loaded = self.store_signer.loads_value_at(text, None, 0.0)?;
-        into_map(loaded.value)
+        let (value, _) = self.store_signer.loads_value_at(text, None, 0.0)?;
+        into_map(value)
     }
 
     /// Verifies a cookie and applies the expiry rules.
     fn verify(&self, cookie: &str, now: f64) -> Result<Session, DecodeError> {
         // Django's `loads(..., max_age=self.get_session_cookie_age())`.
         #[allow(clippy::cast_precision_loss)] // ages are far below 2^53
-        let max_age = self.config.cookie_age() as f64;
+        let max_age = self.config.cookie_age().whole_seconds() as f64;
         // Verified, then validated as `loads` would, but each top-level
         // value is only built when the application reads it.
         let loaded = self.signer.open_at(cookie, Some(max_age), now)?;
-        let data = Data::parse(loaded.json, self.signer.limits().json_depth())
-            .map_err(PayloadError::Json)?
+        signed_at(loaded.timestamp)?;
+        let data = Data::parse(loaded.json, self.signer.limits().max_json_depth())?
             .ok_or_else(not_an_object)?;
         if self.config.enforce_expiry() {
             check_own_expiry(&data, loaded.timestamp, now, &self.config)?;
@@ -309,8 +274,8 @@ fn check_own_expiry(
             // The same strict comparison as the cookie age.
             if age > limit {
                 Err(DecodeError::Expired {
-                    age,
-                    max_age: limit,
+                    age: seconds(age),
+                    max_age: seconds(limit),
                 })
             } else {
                 Ok(())
@@ -321,8 +286,8 @@ fn check_own_expiry(
                 #[allow(clippy::cast_precision_loss)]
                 let until = micros as f64 / 1e6;
                 Err(DecodeError::Expired {
-                    age,
-                    max_age: until - signed,
+                    age: seconds(age),
+                    max_age: seconds(until - signed),
                 })
             } else {
                 Ok(())
@@ -375,15 +340,15 @@ mod tests {
         );
         match on.try_load_at(Some(&token), t0 + 100.5) {
             Err(DecodeError::Expired { age, max_age }) => {
-                assert!((age - 100.5).abs() < 1e-9);
-                assert!((max_age - 100.0).abs() < 1e-9);
+                assert!((age.as_seconds_f64() - 100.5).abs() < 1e-9);
+                assert!((max_age.as_seconds_f64() - 100.0).abs() < 1e-9);
             }
             other => panic!("expected Expired, got {other:?}"),
         }
         assert!(off.try_load_at(Some(&token), t0 + 100.5).is_ok());
 
         let mut s = on.new_session();
-        s.set_expiry_at(crate::session::Expiry::Seconds(0), t0);
+        s.set_expiry_at(crate::session::Expiry::AT_BROWSER_CLOSE, t0);
         let token = on.save_at(&mut s, t0).unwrap();
         assert!(
             on.try_load_at(Some(&token), t0 + 1_000_000.0).is_ok(),
@@ -407,7 +372,7 @@ mod tests {
             .unwrap();
         let s = SessionCodec::new(&new, SessionConfig::new()).load_at(Some(&token), 20.0);
         assert_eq!(s.key_index(), Some(1));
-        assert_eq!(s.signed_at(), Some(10));
+        assert_eq!(s.signed_at().map(|t| t.unix_timestamp()), Some(10));
         assert!(!s.modified() && !s.accessed());
     }
 

@@ -1,15 +1,18 @@
 //! Session settings, the counterpart of Django's `SESSION_*` settings.
 
-use time::UtcOffset;
+use std::sync::Arc;
+
+use time::{Duration, UtcOffset};
 
 use super::expiry::Policy;
+use crate::clock::{Clock, SharedClock, default_clock};
 use crate::signing::{Compression, Limits};
 
 /// The salt Django's `signed_cookies` backend signs session cookies with.
 pub const SESSION_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
 
-/// Django's default `SESSION_COOKIE_AGE`: two weeks, in seconds.
-pub const DEFAULT_COOKIE_AGE: i64 = 1_209_600;
+/// Django's default `SESSION_COOKIE_AGE`: two weeks.
+pub const DEFAULT_COOKIE_AGE: Duration = Duration::seconds(1_209_600);
 
 /// The session codec's default compression policy: compress only JSON of
 /// 1 KiB or more (then with Django's 2-byte rule). See
@@ -22,7 +25,7 @@ pub const DEFAULT_COMPRESSION: Compression = Compression::MinJsonLen(1024);
 ///
 /// | setting | Django name | default |
 /// |---|---|---|
-/// | [`cookie_age`](Self::cookie_age) | `SESSION_COOKIE_AGE` | `1209600` (14 days) |
+/// | [`cookie_age`](Self::cookie_age) | `SESSION_COOKIE_AGE` | 14 days |
 /// | [`expire_at_browser_close`](Self::expire_at_browser_close) | `SESSION_EXPIRE_AT_BROWSER_CLOSE` | `false` |
 /// | [`use_tz`](Self::use_tz) | `USE_TZ` | `true` |
 /// | [`naive_offset`](Self::naive_offset) | `TIME_ZONE` (as a fixed offset) | UTC |
@@ -30,16 +33,21 @@ pub const DEFAULT_COMPRESSION: Compression = Compression::MinJsonLen(1024);
 /// | [`enforce_expiry`](Self::enforce_expiry) | none (ours) | `true` |
 /// | [`compression`](Self::compression) | (the backend's `compress=True`) | [`Compression::MinJsonLen`]`(1024)` (ours; see below) |
 /// | [`limits`](Self::limits) | none (ours) | [`Limits::default()`] |
+/// | [`with_clock`](Self::with_clock) | none (the time) | the system clock (feature `clock`) |
 ///
 /// ```
 /// use signed_session::session::SessionConfig;
+/// use time::Duration;
 ///
-/// let config = SessionConfig::new().with_cookie_age(600).with_expire_at_browser_close(true);
-/// assert_eq!(config.cookie_age(), 600);
+/// let config = SessionConfig::new()
+///     .with_cookie_age(Duration::minutes(10))
+///     .with_expire_at_browser_close(true);
+/// assert_eq!(config.cookie_age(), Duration::seconds(600));
 /// assert!(config.enforce_expiry());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct SessionConfig {
+    /// Whole seconds, as Django's integer setting.
     cookie_age: i64,
     expire_at_browser_close: bool,
     use_tz: bool,
@@ -48,12 +56,13 @@ pub struct SessionConfig {
     enforce_expiry: bool,
     compression: Compression,
     limits: Limits,
+    clock: SharedClock,
 }
 
 impl Default for SessionConfig {
     fn default() -> Self {
         Self {
-            cookie_age: DEFAULT_COOKIE_AGE,
+            cookie_age: DEFAULT_COOKIE_AGE.whole_seconds(),
             expire_at_browser_close: false,
             use_tz: true,
             naive_offset: UtcOffset::UTC,
@@ -61,6 +70,7 @@ impl Default for SessionConfig {
             enforce_expiry: true,
             compression: DEFAULT_COMPRESSION,
             limits: Limits::default(),
+            clock: default_clock(),
         }
     }
 }
@@ -71,15 +81,19 @@ impl SessionConfig {
         Self::default()
     }
 
-    /// `SESSION_COOKIE_AGE`: the lifetime of a session cookie in seconds,
-    /// and the maximum token age accepted on load. Default `1209600`.
-    pub fn with_cookie_age(mut self, seconds: i64) -> Self {
-        self.cookie_age = seconds;
+    /// `SESSION_COOKIE_AGE`: the lifetime of a session cookie (its
+    /// `Max-Age` when the session has no expiry of its own), and the
+    /// oldest token accepted on load. Default 14 days. Django's setting is
+    /// whole seconds: a fraction is dropped.
+    #[must_use]
+    pub fn with_cookie_age(mut self, age: Duration) -> Self {
+        self.cookie_age = age.whole_seconds();
         self
     }
 
     /// `SESSION_EXPIRE_AT_BROWSER_CLOSE`: whether sessions without their
     /// own expiry use a browser-session cookie. Default `false`.
+    #[must_use]
     pub fn with_expire_at_browser_close(mut self, yes: bool) -> Self {
         self.expire_at_browser_close = yes;
         self
@@ -89,6 +103,7 @@ impl SessionConfig {
     /// date (`2023-11-14T23:13:20+00:00`, the default) or a naive one
     /// (`2023-11-14T23:13:20`, in [`naive_offset`](Self::naive_offset)).
     /// Match the Django project you share cookies with.
+    #[must_use]
     pub fn with_use_tz(mut self, yes: bool) -> Self {
         self.use_tz = yes;
         self
@@ -98,6 +113,7 @@ impl SessionConfig {
     /// `TIME_ZONE` when `USE_TZ` is off. Default UTC. A fixed offset cannot
     /// follow daylight saving time; keep UTC unless the Django side uses a
     /// zone without it.
+    #[must_use]
     pub fn with_naive_offset(mut self, offset: UtcOffset) -> Self {
         self.naive_offset = offset;
         self
@@ -105,6 +121,7 @@ impl SessionConfig {
 
     /// The signing salt. Default [`SESSION_SALT`], which a Django project
     /// using `signed_cookies` needs to read our cookies.
+    #[must_use]
     pub fn with_salt(mut self, salt: impl Into<String>) -> Self {
         self.salt = salt.into();
         self
@@ -114,6 +131,7 @@ impl SessionConfig {
     /// on load (default `true`). Django does not check it (tickets #19201 and
     /// #27775): it only limits the token age to the cookie age, so a stolen
     /// cookie outlives `set_expiry`. Set `false` for Django's exact behaviour.
+    #[must_use]
     pub fn with_enforce_expiry(mut self, yes: bool) -> Self {
         self.enforce_expiry = yes;
         self
@@ -129,6 +147,7 @@ impl SessionConfig {
     /// [`Compression::Django`] to make the same compress/don't-compress
     /// choices as Django (tokens are then byte-identical to Django's,
     /// compressed or not).
+    #[must_use]
     pub fn with_compression(mut self, compression: Compression) -> Self {
         self.compression = compression;
         self
@@ -136,14 +155,15 @@ impl SessionConfig {
 
     /// The size and depth limits applied to incoming cookies (and to the
     /// tokens we produce). Default [`Limits::default()`].
+    #[must_use]
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
 
     /// See [`with_cookie_age`](Self::with_cookie_age).
-    pub fn cookie_age(&self) -> i64 {
-        self.cookie_age
+    pub fn cookie_age(&self) -> Duration {
+        Duration::seconds(self.cookie_age)
     }
 
     /// See [`with_expire_at_browser_close`](Self::with_expire_at_browser_close).
@@ -181,12 +201,26 @@ impl SessionConfig {
         &self.limits
     }
 
+    /// Reads "now" from `clock`: when sessions are loaded and saved, and
+    /// for `set_expiry` and the expiry ages. Default: the system clock
+    /// (feature `clock`); without that feature a clock must be given.
+    #[must_use]
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    pub(crate) fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
     pub(crate) fn policy(&self) -> Policy {
         Policy {
             cookie_age: self.cookie_age,
             expire_at_browser_close: self.expire_at_browser_close,
             use_tz: self.use_tz,
             naive_offset: self.naive_offset,
+            clock: Arc::clone(&self.clock),
         }
     }
 }

@@ -10,6 +10,8 @@ use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use python_json::Value;
 
+use crate::clock::{SharedClock, unix_seconds};
+
 /// The key under which the session data carries its custom expiry.
 pub const EXPIRY_KEY: &str = "_session_expiry";
 
@@ -22,24 +24,26 @@ const PY_MIN_MICROS: i128 = -62_135_596_800 * MICROS_PER_SECOND;
 /// `datetime.max` (9999-12-31T23:59:59.999999) in microseconds since the epoch.
 const PY_MAX_MICROS: i128 = 253_402_300_800 * MICROS_PER_SECOND - 1;
 
-/// What [`Session::set_expiry_at`](super::Session::set_expiry_at) accepts:
+/// What [`Session::set_expiry`](super::Session::set_expiry) accepts:
 /// the same choices as Django's `set_expiry(value)`.
 ///
 /// | Django argument | Rust | stored `_session_expiry` |
 /// |---|---|---|
 /// | `None` | [`Expiry::Default`] | removed (the global policy applies) |
-/// | `int` | [`Expiry::Seconds`] | the integer |
-/// | `0` | [`Expiry::Seconds`]`(0)` / [`Expiry::AT_BROWSER_CLOSE`] | `0` |
+/// | `int` | [`Expiry::Idle`] | the whole seconds |
+/// | `0` | [`Expiry::AT_BROWSER_CLOSE`] (`Idle` of zero) | `0` |
 /// | aware `datetime` | [`Expiry::At`] | `isoformat()`, e.g. `2023-11-15T00:00:00+00:00` |
 /// | naive `datetime` | [`Expiry::AtNaive`] | `isoformat()`, e.g. `2023-11-15T00:00:00` |
 /// | `timedelta` | [`Expiry::In`] | `isoformat()` of now + duration |
 ///
 /// ```
 /// use signed_session::session::Expiry;
+/// use time::Duration;
 ///
 /// let in_one_hour = Expiry::from(std::time::Duration::from_secs(3600));
-/// assert_eq!(in_one_hour, Expiry::In(time::Duration::hours(1)));
-/// assert_eq!(Expiry::from(300), Expiry::Seconds(300));
+/// assert_eq!(in_one_hour, Expiry::In(Duration::hours(1)));
+/// let idle = Expiry::Idle(Duration::minutes(5)); // Django's set_expiry(300)
+/// # let _ = idle;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Expiry {
@@ -47,9 +51,10 @@ pub enum Expiry {
     /// expire-at-browser-close policy apply (Django's `set_expiry(None)`).
     #[default]
     Default,
-    /// Expire after this many seconds of inactivity. `0` means "when the
-    /// browser closes". Stored as the integer.
-    Seconds(i64),
+    /// Expire after this long without a save (Django's integer). Zero means
+    /// "when the browser closes". Stored as whole seconds (a fraction is
+    /// dropped, as `int()` would).
+    Idle(Duration),
     /// Expire at this instant. Stored as ISO-8601 text with the value's own
     /// UTC offset, as Python's `isoformat()` writes an aware `datetime`.
     At(OffsetDateTime),
@@ -64,20 +69,8 @@ pub enum Expiry {
 }
 
 impl Expiry {
-    /// Expire when the browser closes: `Seconds(0)`.
-    pub const AT_BROWSER_CLOSE: Expiry = Expiry::Seconds(0);
-}
-
-impl From<i64> for Expiry {
-    fn from(seconds: i64) -> Self {
-        Expiry::Seconds(seconds)
-    }
-}
-
-impl From<i32> for Expiry {
-    fn from(seconds: i32) -> Self {
-        Expiry::Seconds(i64::from(seconds))
-    }
+    /// Expire when the browser closes: `Idle` of zero.
+    pub const AT_BROWSER_CLOSE: Expiry = Expiry::Idle(Duration::ZERO);
 }
 
 impl From<Duration> for Expiry {
@@ -121,7 +114,7 @@ impl From<PrimitiveDateTime> for Expiry {
 /// let args = ExpiryArgs::new()
 ///     .modification(datetime!(2023-11-14 22:13:20 UTC))
 ///     .expiry("2023-11-15T00:00:00+00:00");
-/// assert_eq!(session.get_expiry_age_with(&args, 0.0), 6400);
+/// assert_eq!(session.expiry_age_with(&args), time::Duration::seconds(6400));
 /// assert!(!session.accessed());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -137,6 +130,7 @@ impl ExpiryArgs {
     }
 
     /// The `modification=` argument: the instant the age is measured from.
+    #[must_use]
     pub fn modification(mut self, at: OffsetDateTime) -> Self {
         self.modification = Some(at);
         self
@@ -144,6 +138,7 @@ impl ExpiryArgs {
 
     /// The `expiry=` argument, in the form Django stores it: an integer,
     /// ISO-8601 text, or [`Value::Null`] for `None`.
+    #[must_use]
     pub fn expiry(mut self, stored: impl Into<Value>) -> Self {
         self.expiry = Some(stored.into());
         self
@@ -159,12 +154,22 @@ impl ExpiryArgs {
 }
 
 /// The settings the expiry rules depend on, copied into every session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) struct Policy {
+    /// Whole seconds.
     pub(crate) cookie_age: i64,
     pub(crate) expire_at_browser_close: bool,
     pub(crate) use_tz: bool,
     pub(crate) naive_offset: UtcOffset,
+    /// Where "now" comes from.
+    pub(crate) clock: SharedClock,
+}
+
+impl Policy {
+    /// The time now, as Python's `time.time()` float.
+    pub(crate) fn now(&self) -> f64 {
+        unix_seconds(self.clock.now())
+    }
 }
 
 /// A stored `_session_expiry`, classified the way Django's code branches on it.
@@ -271,10 +276,10 @@ pub(crate) fn expiry_date(
 }
 
 /// The text `set_expiry` stores for a date-like [`Expiry`]; `None` for
-/// [`Expiry::Default`] and [`Expiry::Seconds`].
+/// [`Expiry::Default`] and [`Expiry::Idle`].
 pub(crate) fn stored_text(policy: &Policy, expiry: Expiry, now: f64) -> Option<String> {
     match expiry {
-        Expiry::Default | Expiry::Seconds(_) => None,
+        Expiry::Default | Expiry::Idle(_) => None,
         Expiry::At(at) => Some(isoformat(at)),
         Expiry::AtNaive(at) => Some(isoformat_naive(at)),
         Expiry::In(d) => {

@@ -5,7 +5,7 @@ use core::cell::Cell;
 use indexmap::map::Entry;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use time::{OffsetDateTime, UtcOffset};
+use time::{Duration, OffsetDateTime, UtcOffset};
 
 use super::config::SessionConfig;
 use super::error::KeyError;
@@ -220,7 +220,7 @@ impl Session {
     /// use signed_session::{DecodeErrorKind, Keyring, Secret};
     ///
     /// let codec = SessionCodec::new(&Keyring::new(Secret::new("k")?), SessionConfig::new());
-    /// let session = codec.load_at(Some("eyJhIjoxfQ:1r31eq:forged-signature"), 1_700_000_000.0);
+    /// let session = codec.load(Some("eyJhIjoxfQ:1r31eq:forged-signature"));
     /// assert_eq!(session.load_error().map(|e| e.kind()), Some(DecodeErrorKind::BadSignature));
     /// assert!(session.get("a").is_none());
     /// assert!(session.modified()); // a signed `{}` replaces the bad cookie
@@ -232,15 +232,16 @@ impl Session {
 
     /// Which key of the keyring verified the incoming cookie: `Some(0)` for
     /// the current key, `Some(n)` for the n-th fallback (time to re-sign
-    /// with [`mark_modified`](Self::mark_modified)), `None` without a
+    /// with [`set_modified`](Self::set_modified)), `None` without a
     /// verified cookie.
     pub fn key_index(&self) -> Option<usize> {
         self.key_index
     }
 
-    /// The timestamp (Unix seconds) of the incoming cookie, if it verified.
-    pub fn signed_at(&self) -> Option<i64> {
+    /// When the incoming cookie was signed, if it verified.
+    pub fn signed_at(&self) -> Option<OffsetDateTime> {
         self.signed_at
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
     }
 
     /// Django's `session.accessed`: whether the data has been read or
@@ -254,7 +255,8 @@ impl Session {
         self.modified.get()
     }
 
-    /// Django's `session.modified = True`, for changes made in place:
+    /// Django's `session.modified = value`; `set_modified(true)` after
+    /// changing a value in place:
     ///
     /// ```
     /// use signed_session::session::Session;
@@ -266,14 +268,9 @@ impl Session {
     ///     cart.push("sku-2".into());
     /// }
     /// assert!(!session.modified()); // nested changes are not seen...
-    /// session.mark_modified(); // ...so say so
+    /// session.set_modified(true); // ...so say so
     /// assert!(session.modified());
     /// ```
-    pub fn mark_modified(&mut self) {
-        self.modified.set(true);
-    }
-
-    /// Django's `session.modified = value`.
     pub fn set_modified(&mut self, modified: bool) {
         self.modified.set(modified);
     }
@@ -285,29 +282,32 @@ impl Session {
         self.key.as_deref()
     }
 
-    /// Django's `is_empty()` (and `not bool(session)`): true when there is no
-    /// session key **and** no data. This is not "no items": after
-    /// [`clear`](Self::clear) a session that had a key is not empty, so the
-    /// middleware re-sends a signed `{}`; after [`flush`](Self::flush) it is.
-    /// Does not set `accessed`.
+    /// Django's `is_empty()` (and `not bool(session)`): true when there is
+    /// no session key **and** no data, which is when the middleware has
+    /// nothing to send and, if a cookie came in, deletes it. After
+    /// [`clear`](Self::clear) a session that had a key is not blank (a
+    /// signed `{}` is sent back); after [`flush`](Self::flush) it is. Does
+    /// not set `accessed`.
     ///
     /// ```
     /// use signed_session::session::Session;
     ///
     /// let mut session = Session::new();
-    /// assert!(session.is_empty());
+    /// assert!(session.is_blank());
     /// session.insert("a", 1);
-    /// assert!(!session.is_empty());
+    /// assert!(!session.is_blank());
     /// session.flush();
-    /// assert!(session.is_empty());
+    /// assert!(session.is_blank());
     /// ```
-    pub fn is_empty(&self) -> bool {
+    pub fn is_blank(&self) -> bool {
         self.key.is_none() && self.data.is_empty()
     }
 
     // ----- reading -------------------------------------------------------
 
-    /// Django's `session.get(key)`.
+    /// Django's `session.get(key)`; `session.get(key, default)` is
+    /// `get(key).cloned().unwrap_or(default)`, and `session[key]` (which
+    /// raises `KeyError`) is `get(key).ok_or(...)`.
     ///
     /// ```
     /// use signed_session::{Value, session::Session};
@@ -315,18 +315,12 @@ impl Session {
     /// let mut session = Session::new();
     /// session.insert("theme", "dark");
     /// assert_eq!(session.get("theme"), Some(&Value::from("dark")));
-    /// assert_eq!(session.get_or("lang", "en"), Value::from("en"));
-    /// assert_eq!(session.try_get("lang").unwrap_err().key(), "lang");
-    /// assert!(session.contains_key("theme") && session.has_key("theme"));
+    /// assert!(session.get("lang").is_none());
+    /// assert!(session.contains_key("theme"));
     /// ```
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.touch();
         self.data.get(key)
-    }
-
-    /// Django's `session.get(key, default)`: a copy of the value, or `default`.
-    pub fn get_or(&self, key: &str, default: impl Into<Value>) -> Value {
-        self.get(key).cloned().unwrap_or_else(|| default.into())
     }
 
     /// `session.get(key)` converted to a serde type.
@@ -342,7 +336,7 @@ impl Session {
     /// let cart: Option<Vec<String>> = session.get_as("cart")?;
     /// assert_eq!(cart, Some(vec!["sku-1".to_owned()]));
     /// assert_eq!(session.get_as::<u32>("missing")?, None);
-    /// # Ok::<(), python_json::ValueError>(())
+    /// # Ok::<(), signed_session::error::ValueError>(())
     /// ```
     pub fn get_as<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ValueError> {
         self.get(key)
@@ -350,31 +344,18 @@ impl Session {
             .transpose()
     }
 
-    /// Django's `session[key]`.
-    ///
-    /// # Errors
-    /// [`KeyError`] when the key is missing.
-    pub fn try_get(&self, key: &str) -> Result<&Value, KeyError> {
-        self.get(key).ok_or_else(|| KeyError::new(key))
-    }
-
     /// The value, mutably. Like changing a nested object in Django, this
-    /// does **not** set `modified`: call [`mark_modified`](Self::mark_modified)
+    /// does **not** set `modified`: call [`set_modified`](Self::set_modified)
     /// if you change it.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
         self.touch();
         self.data.get_mut(key)
     }
 
-    /// Django's `key in session`.
+    /// Django's `key in session` (and `has_key`).
     pub fn contains_key(&self, key: &str) -> bool {
         self.touch();
         self.data.contains_key(key)
-    }
-
-    /// Django's `session.has_key(key)`; the same as [`contains_key`](Self::contains_key).
-    pub fn has_key(&self, key: &str) -> bool {
-        self.contains_key(key)
     }
 
     /// Django's `session.keys()`, in insertion order.
@@ -383,10 +364,10 @@ impl Session {
     /// use signed_session::{Value, session::Session};
     ///
     /// let mut session = Session::new();
-    /// session.update([("b", 2), ("a", 1)]);
+    /// session.extend([("b", 2), ("a", 1)]);
     /// assert_eq!(session.keys().collect::<Vec<_>>(), ["b", "a"]);
     /// assert_eq!(session.values().cloned().collect::<Vec<_>>(), [Value::from(2), Value::from(1)]);
-    /// assert_eq!(session.items().count(), session.len());
+    /// assert_eq!(session.iter().count(), session.len());
     /// ```
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         self.touch();
@@ -400,7 +381,7 @@ impl Session {
     }
 
     /// Django's `session.items()`, in insertion order.
-    pub fn items(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
         self.touch();
         self.data.iter().map(|(k, v)| (k.as_str(), v))
     }
@@ -410,6 +391,13 @@ impl Session {
     pub fn len(&self) -> usize {
         self.touch();
         self.data.len()
+    }
+
+    /// Whether there are no entries (`len() == 0`). Sets `accessed`. For
+    /// Django's `is_empty()`, which also looks at the key, see
+    /// [`is_blank`](Self::is_blank).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The whole data map. Sets `accessed`.
@@ -427,11 +415,11 @@ impl Session {
     ///
     /// let mut session = Session::new();
     /// session.insert("a", 1);
-    /// assert_eq!(session.setdefault("a", 2).as_i64(), Some(1));
+    /// assert_eq!(session.get_or_insert("a", 2).as_i64(), Some(1));
     /// session.set_modified(false);
     /// assert_eq!(session.remove("missing"), None);
     /// assert!(!session.modified()); // nothing removed, nothing modified
-    /// assert_eq!(session.pop_or("a", 0).as_i64(), Some(1));
+    /// assert_eq!(session.remove("a").and_then(|v| v.as_i64()), Some(1));
     /// assert!(session.modified());
     /// assert!(session.delete("a").is_err());
     /// ```
@@ -456,8 +444,10 @@ impl Session {
         Ok(self.insert(key, value))
     }
 
-    /// Django's `session.pop(key, None)`: removes and returns the value.
-    /// Sets `modified` only if the key was present. Order is kept.
+    /// Django's `session.pop(key, None)`: removes and returns the value
+    /// (`session.pop(key, default)` is `remove(key).unwrap_or(default)`;
+    /// `None` where Django's `pop(key)` raises `KeyError`). Sets
+    /// `modified` only if the key was present. Order is kept.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         // Django evaluates `self.modified or key in self._session`: the old
         // flag is read before the lazy load runs, and the assignment then
@@ -471,20 +461,9 @@ impl Session {
         old
     }
 
-    /// Django's `session.pop(key)`; the same as [`remove`](Self::remove)
-    /// (`None` where Django raises `KeyError`).
-    pub fn pop(&mut self, key: &str) -> Option<Value> {
-        self.remove(key)
-    }
-
-    /// Django's `session.pop(key, default)`.
-    pub fn pop_or(&mut self, key: &str, default: impl Into<Value>) -> Value {
-        self.remove(key).unwrap_or_else(|| default.into())
-    }
-
     /// Django's `session.setdefault(key, value)`: the existing value
     /// (unmodified), or `value` inserted (modified).
-    pub fn setdefault(&mut self, key: impl Into<String>, value: impl Into<Value>) -> &mut Value {
+    pub fn get_or_insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> &mut Value {
         self.touch();
         match self.data.entry(key.into()) {
             Entry::Occupied(e) => e.into_mut(),
@@ -497,7 +476,7 @@ impl Session {
 
     /// Django's `session.update(mapping)`. Always sets `modified`, even when
     /// there is nothing to add. Takes any iterator of pairs, e.g. a [`Map`].
-    pub fn update<I, K, V>(&mut self, entries: I)
+    pub fn extend<I, K, V>(&mut self, entries: I)
     where
         I: IntoIterator<Item = (K, V)>,
         K: Into<String>,
@@ -509,13 +488,14 @@ impl Session {
         self.modified.set(true);
     }
 
-    /// Django's `del session[key]`. Order is kept.
+    /// Django's `del session[key]`. Order is kept. It differs from
+    /// [`remove`](Self::remove) in its flags, as in Django: it loads first,
+    /// so on a refused cookie it sets `modified` even when the key is
+    /// missing.
     ///
     /// # Errors
-    /// [`KeyError`] when the key is missing; `modified` is then unchanged.
+    /// [`KeyError`] when the key is missing.
     pub fn delete(&mut self, key: &str) -> Result<(), KeyError> {
-        // Unlike `pop`, `del` loads first (a failed load sets `modified`)
-        // and only then finds the key missing.
         self.touch();
         match self.data.shift_remove(key) {
             Some(_) => {
@@ -527,7 +507,7 @@ impl Session {
     }
 
     /// Django's `session.clear()`: drops the data but keeps the session key,
-    /// so the session is not [empty](Self::is_empty) and a signed `{}` is
+    /// so the session is not [blank](Self::is_blank) and a signed `{}` is
     /// sent back. Sets `accessed` and `modified`.
     pub fn clear(&mut self) {
         self.data.clear();
@@ -538,7 +518,7 @@ impl Session {
     }
 
     /// Django's `session.flush()`: drops the data **and** the session key,
-    /// so the session is [empty](Self::is_empty) and the middleware deletes
+    /// so the session is [blank](Self::is_blank) and the middleware deletes
     /// the cookie (use it on logout). This is also what Django's store-level
     /// `SessionStore.delete()` amounts to for signed cookies.
     pub fn flush(&mut self) {
@@ -546,18 +526,13 @@ impl Session {
         self.key = None;
     }
 
-    /// Django's `session.cycle_key()` without a codec: marks the session so
-    /// that it is re-signed (with a fresh timestamp) when saved. A codec's
-    /// `cycle_key_at` signs it at once. Use it on login, against session
-    /// fixation.
+    /// Django's `session.cycle_key()`: marks the session so that it is
+    /// re-signed (with a fresh timestamp) when saved. Use it on login,
+    /// against session fixation.
     pub fn cycle_key(&mut self) {
         self.touch();
         self.modified.set(true);
     }
-
-    /// Django's `SessionStore.clear_expired()`: does nothing. A stateless
-    /// store keeps no sessions on the server, so there is nothing to purge.
-    pub fn clear_expired() {}
 
     // ----- test cookie ---------------------------------------------------
 
@@ -593,38 +568,42 @@ impl Session {
 
     // ----- expiry --------------------------------------------------------
 
-    /// Django's `set_expiry(value)` at Unix time `now` (seconds; only
-    /// [`Expiry::In`] uses it). Stores `_session_expiry` exactly as Django
-    /// does: an integer, or `isoformat()` text.
+    /// Django's `set_expiry(value)`. Stores `_session_expiry` exactly as
+    /// Django does: an integer, or `isoformat()` text. [`Expiry::In`] is
+    /// counted from the session's clock.
     ///
     /// ```
+    /// use signed_session::clock::ManualClock;
     /// use signed_session::session::{Expiry, Session, SessionConfig};
     /// use signed_session::Value;
+    /// use time::{Duration, macros::datetime};
     ///
-    /// let now = 1_700_000_000.5;
-    /// let mut session = Session::new();
-    /// session.set_expiry_at(Expiry::In(time::Duration::hours(1)), now);
+    /// let clock = ManualClock::new(datetime!(2023-11-14 22:13:20.5 UTC));
+    /// let config = SessionConfig::new().with_clock(clock);
+    /// let mut session = Session::with_config(&config);
+    /// session.set_expiry(Expiry::In(Duration::hours(1)));
     /// assert_eq!(session.get("_session_expiry"), Some(&Value::from("2023-11-14T23:13:20.500000+00:00")));
-    /// assert_eq!(session.get_expiry_age_at(now), 3600);
+    /// assert_eq!(session.expiry_age(), Duration::hours(1));
     ///
-    /// let mut naive = Session::with_config(&SessionConfig::new().with_use_tz(false));
-    /// naive.set_expiry_at(Expiry::In(time::Duration::hours(1)), 1_700_000_000.0);
-    /// assert_eq!(naive.get("_session_expiry"), Some(&Value::from("2023-11-14T23:13:20")));
-    ///
-    /// session.set_expiry_at(Expiry::AT_BROWSER_CLOSE, now);
-    /// assert!(session.get_expire_at_browser_close());
-    /// assert_eq!(session.get_expiry_age_at(now), 1_209_600); // 0 falls back to the cookie age
-    /// session.set_expiry_at(Expiry::Default, now);
+    /// session.set_expiry(Expiry::AT_BROWSER_CLOSE);
+    /// assert!(session.expire_at_browser_close());
+    /// assert_eq!(session.expiry_age(), Duration::days(14)); // 0 falls back to the cookie age
+    /// session.set_expiry(Expiry::Default);
     /// assert!(!session.contains_key("_session_expiry"));
     /// ```
-    pub fn set_expiry_at(&mut self, expiry: Expiry, now: f64) {
+    pub fn set_expiry(&mut self, expiry: impl Into<Expiry>) {
+        let now = self.policy.now();
+        self.set_expiry_at(expiry.into(), now);
+    }
+
+    pub(crate) fn set_expiry_at(&mut self, expiry: Expiry, now: f64) {
         match expiry {
             Expiry::Default => {
                 // Django's `del self[...]` inside a try: a miss changes nothing.
                 let _ = self.delete(EXPIRY_KEY);
             }
-            Expiry::Seconds(seconds) => {
-                self.insert(EXPIRY_KEY, seconds);
+            Expiry::Idle(d) => {
+                self.insert(EXPIRY_KEY, d.whole_seconds());
             }
             other => {
                 if let Some(text) = expiry::stored_text(&self.policy, other, now) {
@@ -634,25 +613,21 @@ impl Session {
         }
     }
 
-    /// [`set_expiry_at`](Self::set_expiry_at) at the system clock's time.
-    #[cfg(feature = "clock")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
-    pub fn set_expiry(&mut self, expiry: impl Into<Expiry>) {
-        self.set_expiry_at(expiry.into(), crate::clock::now());
-    }
-
-    /// Django's `get_expiry_age()` at Unix time `now`: seconds until the
-    /// session expires. The cookie age when no expiry (or `0`) is set; a
-    /// stored integer as is; for a date, the whole seconds from `now` to it,
+    /// Django's `get_expiry_age()`: the time until the session expires, in
+    /// whole seconds. The cookie age when no expiry (or `0`) is set; a
+    /// stored integer as is; for a date, the whole seconds from now to it,
     /// floored, and negative once it has passed.
-    pub fn get_expiry_age_at(&self, now: f64) -> i64 {
-        self.get_expiry_age_with(&ExpiryArgs::new(), now)
+    pub fn expiry_age(&self) -> Duration {
+        self.expiry_age_with(&ExpiryArgs::new())
     }
 
-    /// Django's `get_expiry_age(modification=…, expiry=…)`. `now` is only
-    /// used when `args` has no `modification`. With an `expiry` argument the
-    /// session data is not read.
-    pub fn get_expiry_age_with(&self, args: &ExpiryArgs, now: f64) -> i64 {
+    /// Django's `get_expiry_age(modification=…, expiry=…)`. With an
+    /// `expiry` argument the session data is not read.
+    pub fn expiry_age_with(&self, args: &ExpiryArgs) -> Duration {
+        Duration::seconds(self.expiry_age_at(args, self.policy.now()))
+    }
+
+    pub(crate) fn expiry_age_at(&self, args: &ExpiryArgs, now: f64) -> i64 {
         let modification = self.modification(args, now).0;
         match args.expiry_ref() {
             Some(stored) => expiry::expiry_age(&self.policy, modification, Some(stored)),
@@ -660,33 +635,31 @@ impl Session {
         }
     }
 
-    /// [`get_expiry_age_at`](Self::get_expiry_age_at) at the system clock's time.
-    #[cfg(feature = "clock")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
-    pub fn get_expiry_age(&self) -> i64 {
-        self.get_expiry_age_at(crate::clock::now())
-    }
-
-    /// Django's `get_expiry_date()` at Unix time `now`: a stored date as
-    /// written (with its own offset; naive text in the naive offset),
-    /// otherwise `now` plus the stored seconds or the cookie age. The result
-    /// is in UTC when `use_tz` is on and in the naive offset when it is off.
+    /// Django's `get_expiry_date()`: a stored date as written (with its own
+    /// offset; naive text in the naive offset), otherwise now plus the
+    /// stored seconds or the cookie age. The result is in UTC when `use_tz`
+    /// is on and in the naive offset when it is off.
     ///
     /// ```
-    /// use signed_session::session::{isoformat, Expiry, Session};
+    /// use signed_session::clock::ManualClock;
+    /// use signed_session::session::{Expiry, Session, SessionConfig};
+    /// use time::{Duration, macros::datetime};
     ///
-    /// let mut session = Session::new();
-    /// session.set_expiry_at(Expiry::Seconds(300), 0.0);
-    /// let date = session.get_expiry_date_at(1_700_000_000.0);
-    /// assert_eq!(isoformat(date), "2023-11-14T22:18:20+00:00");
+    /// let clock = ManualClock::new(datetime!(2023-11-14 22:13:20 UTC));
+    /// let mut session = Session::with_config(&SessionConfig::new().with_clock(clock));
+    /// session.set_expiry(Expiry::Idle(Duration::minutes(5)));
+    /// assert_eq!(session.expiry_date(), datetime!(2023-11-14 22:18:20 UTC));
     /// ```
-    pub fn get_expiry_date_at(&self, now: f64) -> OffsetDateTime {
-        self.get_expiry_date_with(&ExpiryArgs::new(), now)
+    pub fn expiry_date(&self) -> OffsetDateTime {
+        self.expiry_date_with(&ExpiryArgs::new())
     }
 
-    /// Django's `get_expiry_date(modification=…, expiry=…)`. `now` is only
-    /// used when `args` has no `modification`.
-    pub fn get_expiry_date_with(&self, args: &ExpiryArgs, now: f64) -> OffsetDateTime {
+    /// Django's `get_expiry_date(modification=…, expiry=…)`.
+    pub fn expiry_date_with(&self, args: &ExpiryArgs) -> OffsetDateTime {
+        self.expiry_date_at(args, self.policy.now())
+    }
+
+    pub(crate) fn expiry_date_at(&self, args: &ExpiryArgs, now: f64) -> OffsetDateTime {
         let (modification, offset) = self.modification(args, now);
         match args.expiry_ref() {
             Some(stored) => expiry::expiry_date(&self.policy, modification, offset, Some(stored)),
@@ -694,17 +667,10 @@ impl Session {
         }
     }
 
-    /// [`get_expiry_date_at`](Self::get_expiry_date_at) at the system clock's time.
-    #[cfg(feature = "clock")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "clock")))]
-    pub fn get_expiry_date(&self) -> OffsetDateTime {
-        self.get_expiry_date_at(crate::clock::now())
-    }
-
     /// Django's `get_expire_at_browser_close()`: with no expiry stored, the
     /// `expire_at_browser_close` setting; otherwise whether it is `0`. A
     /// stored expiry such as 300 overrides a global `true`.
-    pub fn get_expire_at_browser_close(&self) -> bool {
+    pub fn expire_at_browser_close(&self) -> bool {
         match self.get(EXPIRY_KEY) {
             None | Some(Value::Null) => self.policy.expire_at_browser_close,
             Some(Value::Number(n)) => n.is_zero(),
@@ -714,8 +680,8 @@ impl Session {
     }
 
     /// Django's `get_session_cookie_age()`: the configured cookie age.
-    pub fn get_session_cookie_age(&self) -> i64 {
-        self.policy.cookie_age
+    pub fn cookie_age(&self) -> Duration {
+        Duration::seconds(self.policy.cookie_age)
     }
 
     /// The `modification` instant in microseconds and the offset Django's
@@ -760,12 +726,12 @@ mod tests {
     fn reads_set_accessed_only() {
         let s = Session::new();
         assert_eq!(flags(&s), (false, false));
-        assert!(s.is_empty());
+        assert!(s.is_blank());
         assert_eq!(s.session_key(), None);
         assert_eq!(
             flags(&s),
             (false, false),
-            "is_empty and session_key do not access"
+            "is_blank and session_key do not access"
         );
         assert_eq!(s.get("x"), None);
         assert_eq!(flags(&s), (true, false));
@@ -774,15 +740,9 @@ mod tests {
     #[test]
     fn each_reader_sets_accessed() {
         type Reader = (&'static str, fn(&Session));
-        let readers: [Reader; 10] = [
+        let readers: [Reader; 8] = [
             ("get", |s| {
                 let _ = s.get("k");
-            }),
-            ("get_or", |s| {
-                let _ = s.get_or("k", 1);
-            }),
-            ("try_get", |s| {
-                let _ = s.try_get("k");
             }),
             ("contains_key", |s| {
                 let _ = s.contains_key("k");
@@ -793,8 +753,8 @@ mod tests {
             ("values", |s| {
                 let _ = s.values();
             }),
-            ("items", |s| {
-                let _ = s.items();
+            ("iter", |s| {
+                let _ = s.iter();
             }),
             ("len", |s| {
                 let _ = s.len();
@@ -802,8 +762,8 @@ mod tests {
             ("test_cookie_worked", |s| {
                 let _ = s.test_cookie_worked();
             }),
-            ("get_expire_at_browser_close", |s| {
-                let _ = s.get_expire_at_browser_close();
+            ("expire_at_browser_close", |s| {
+                let _ = s.expire_at_browser_close();
             }),
         ];
         for (name, read) in readers {
@@ -816,22 +776,22 @@ mod tests {
     #[test]
     fn modified_rules() {
         let mut s = Session::new();
-        assert_eq!(s.pop_or("missing", 0), Value::from(0));
+        assert_eq!(s.remove("missing"), None);
         assert_eq!(flags(&s), (true, false), "pop of a missing key");
         assert!(s.delete("missing").is_err());
         assert!(!s.modified(), "failed delete");
-        s.update(Vec::<(String, Value)>::new());
+        s.extend(Vec::<(String, Value)>::new());
         assert!(s.modified(), "update of nothing");
 
         let mut s = Session::new();
         s.insert("a", 1);
         s.set_modified(false);
-        assert_eq!(s.setdefault("a", 2), &Value::from(1));
+        assert_eq!(s.get_or_insert("a", 2), &Value::from(1));
         assert!(!s.modified(), "setdefault of an existing key");
-        s.setdefault("b", 2);
+        s.get_or_insert("b", 2);
         assert!(s.modified(), "setdefault of a new key");
         s.set_modified(false);
-        assert_eq!(s.pop("a"), Some(Value::from(1)));
+        assert_eq!(s.remove("a"), Some(Value::from(1)));
         assert!(s.modified(), "pop of a present key");
         s.set_modified(false);
         assert!(s.delete("b").is_ok());
@@ -841,7 +801,7 @@ mod tests {
     #[test]
     fn removal_keeps_order() {
         let mut s = Session::new();
-        s.update([("a", 1), ("b", 2), ("c", 3), ("d", 4)]);
+        s.extend([("a", 1), ("b", 2), ("c", 3), ("d", 4)]);
         s.remove("b");
         assert_eq!(s.keys().collect::<Vec<_>>(), ["a", "c", "d"]);
     }
@@ -854,7 +814,7 @@ mod tests {
             SessionConfig::new().policy(),
         );
         s.set_create_on_access();
-        assert!(!s.is_empty(), "the key is kept");
+        assert!(!s.is_blank(), "the key is kept");
         assert_eq!(flags(&s), (false, false));
         assert_eq!(s.get("a"), None);
         assert_eq!(flags(&s), (true, true));
@@ -880,7 +840,7 @@ mod tests {
             SessionConfig::new().policy(),
         );
         assert_eq!(s.session_key(), None);
-        assert!(s.is_empty());
+        assert!(s.is_blank());
         let s = Session::from_parts(
             Some("abcdefgh".into()),
             Map::new(),
@@ -905,10 +865,10 @@ mod tests {
         );
         s.insert("a", 1);
         s.clear();
-        assert!(!s.is_empty());
-        assert_eq!(s.len(), 0);
-        s.flush();
+        assert!(!s.is_blank());
         assert!(s.is_empty());
+        s.flush();
+        assert!(s.is_blank());
         assert_eq!(s.session_key(), None);
         assert_eq!(flags(&s), (true, true));
     }
@@ -918,7 +878,7 @@ mod tests {
         let mut s = Session::new();
         s.set_expiry_at(Expiry::Default, 0.0);
         assert_eq!(flags(&s), (true, false));
-        s.set_expiry_at(Expiry::Seconds(5), 0.0);
+        s.set_expiry_at(Expiry::Idle(Duration::seconds(5)), 0.0);
         s.set_modified(false);
         s.set_expiry_at(Expiry::Default, 0.0);
         assert!(s.modified());
@@ -946,10 +906,10 @@ mod tests {
         for (stored, age) in cases {
             let mut s = Session::new();
             s.insert(EXPIRY_KEY, stored.clone());
-            assert_eq!(s.get_expiry_age_at(now), *age, "{stored:?}");
+            assert_eq!(s.expiry_age_at(&ExpiryArgs::new(), now), *age, "{stored:?}");
             let args = ExpiryArgs::new().expiry(stored.clone());
             assert_eq!(
-                Session::new().get_expiry_age_with(&args, now),
+                Session::new().expiry_age_at(&args, now),
                 *age,
                 "{stored:?} as argument"
             );
@@ -960,10 +920,10 @@ mod tests {
     fn expiry_argument_does_not_access() {
         let s = Session::new();
         let args = ExpiryArgs::new().expiry(10);
-        assert_eq!(s.get_expiry_age_with(&args, 0.0), 10);
-        let _ = s.get_expiry_date_with(&args, 0.0);
+        assert_eq!(s.expiry_age_at(&args, 0.0), 10);
+        let _ = s.expiry_date_at(&args, 0.0);
         assert!(!s.accessed());
-        assert_eq!(s.get_expiry_age_at(0.0), 1_209_600);
+        assert_eq!(s.expiry_age_at(&ExpiryArgs::new(), 0.0), 1_209_600);
         assert!(s.accessed());
     }
 
@@ -973,12 +933,12 @@ mod tests {
         let now = 1_700_000_000.0;
         let mut s = Session::new();
         assert_eq!(
-            s.get_expiry_date_at(now),
+            s.expiry_date_at(&ExpiryArgs::new(), now),
             datetime!(2023-11-28 22:13:20 UTC)
         );
         s.insert(EXPIRY_KEY, "2023-11-15T01:00:00+01:00");
         assert_eq!(
-            expiry::isoformat(s.get_expiry_date_at(now)),
+            expiry::isoformat(s.expiry_date_at(&ExpiryArgs::new(), now)),
             "2023-11-15T01:00:00+01:00"
         );
         let naive = SessionConfig::new()
@@ -987,12 +947,12 @@ mod tests {
         let mut s = Session::with_config(&naive);
         s.set_expiry_at(Expiry::In(time::Duration::hours(1)), now);
         assert_eq!(s.get(EXPIRY_KEY), Some(&Value::from("2023-11-15T01:13:20")));
-        assert_eq!(s.get_expiry_age_at(now), 3600);
-        assert_eq!(s.get_expiry_date_at(now), datetime!(2023-11-15 01:13:20 +2));
-        s.set_expiry_at(Expiry::Seconds(0), now);
+        assert_eq!(s.expiry_age_at(&ExpiryArgs::new(), now), 3600);
+        assert_eq!(s.expiry_date_at(&ExpiryArgs::new(), now), datetime!(2023-11-15 01:13:20 +2));
+        s.set_expiry_at(Expiry::Idle(Duration::seconds(0)), now);
         let args = ExpiryArgs::new().modification(datetime!(2023-11-14 22:13:20 UTC));
         assert_eq!(
-            s.get_expiry_date_with(&args, 0.0),
+            s.expiry_date_at(&args, 0.0),
             datetime!(2023-11-28 22:13:20 UTC)
         );
         s.set_expiry_at(Expiry::At(datetime!(2023-11-14 22:13:20.25 -3)), now);
@@ -1008,16 +968,16 @@ mod tests {
     fn browser_close() {
         let global = SessionConfig::new().with_expire_at_browser_close(true);
         let mut s = Session::with_config(&global);
-        assert!(s.get_expire_at_browser_close());
-        s.set_expiry_at(Expiry::Seconds(300), 0.0);
+        assert!(s.expire_at_browser_close());
+        s.set_expiry_at(Expiry::Idle(Duration::seconds(300)), 0.0);
         assert!(
-            !s.get_expire_at_browser_close(),
+            !s.expire_at_browser_close(),
             "a stored 300 overrides the global setting"
         );
-        s.set_expiry_at(Expiry::Seconds(0), 0.0);
-        assert!(s.get_expire_at_browser_close());
+        s.set_expiry_at(Expiry::Idle(Duration::seconds(0)), 0.0);
+        assert!(s.expire_at_browser_close());
         let mut s = Session::new();
         s.insert(EXPIRY_KEY, Value::Null);
-        assert!(!s.get_expire_at_browser_close());
+        assert!(!s.expire_at_browser_close());
     }
 }

@@ -19,7 +19,7 @@ pub(crate) type HmacSha256 = Hmac<Sha256>;
 /// let s = Secret::new("correct horse battery staple")?;
 /// assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
 /// assert!(Secret::new("").is_err());
-/// # Ok::<(), signed_session::signing::KeyError>(())
+/// # Ok::<(), signed_session::signing::SecretError>(())
 /// ```
 #[derive(Clone)]
 pub struct Secret {
@@ -31,12 +31,12 @@ impl Secret {
     /// bytes).
     ///
     /// # Errors
-    /// [`KeyError::Empty`] for an empty secret: it would sign with a key
+    /// [`SecretError::Empty`] for an empty secret: it would sign with a key
     /// anyone can compute.
-    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, KeyError> {
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, SecretError> {
         let bytes = Zeroizing::new(bytes.into());
         if bytes.is_empty() {
-            return Err(KeyError::Empty);
+            return Err(SecretError::Empty);
         }
         Ok(Secret { bytes })
     }
@@ -44,10 +44,10 @@ impl Secret {
     /// Reads a secret from the environment variable `name`.
     ///
     /// # Errors
-    /// [`KeyError::MissingEnv`] if the variable is unset or not valid
-    /// Unicode, [`KeyError::Empty`] if it is empty.
-    pub fn from_env(name: &str) -> Result<Self, KeyError> {
-        let value = std::env::var(name).map_err(|_| KeyError::MissingEnv(name.to_owned()))?;
+    /// [`SecretError::MissingEnv`] if the variable is unset or not valid
+    /// Unicode, [`SecretError::Empty`] if it is empty.
+    pub fn from_env(name: &str) -> Result<Self, SecretError> {
+        let value = std::env::var(name).map_err(|_| SecretError::MissingEnv(name.to_owned()))?;
         Secret::new(value)
     }
 
@@ -70,7 +70,7 @@ impl Secret {
     /// assert_eq!(Secret::new("s3cr3t")?.weakness(), Some(Weakness::TooShort { chars: 6 }));
     /// let strong = Secret::new("wZ1u7Hq0-Kx9vRb2!sLm4Tn8pYc3@dFg6Jh5^aQe0Vo7*iNk9Xr")?;
     /// assert_eq!(strong.weakness(), None);
-    /// # Ok::<(), signed_session::signing::KeyError>(())
+    /// # Ok::<(), signed_session::signing::SecretError>(())
     /// ```
     pub fn weakness(&self) -> Option<Weakness> {
         let bytes: &[u8] = &self.bytes;
@@ -161,18 +161,18 @@ impl fmt::Debug for Secret {
 /// Why a secret or keyring could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum KeyError {
+pub enum SecretError {
     /// The secret is empty.
     Empty,
     /// The named environment variable is not set (or not Unicode).
     MissingEnv(String),
 }
 
-impl fmt::Display for KeyError {
+impl fmt::Display for SecretError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeyError::Empty => f.write_str("the secret key is empty; refusing to sign with it"),
-            KeyError::MissingEnv(name) => {
+            SecretError::Empty => f.write_str("the secret key is empty; refusing to sign with it"),
+            SecretError::MissingEnv(name) => {
                 write!(
                     f,
                     "the environment variable {name} holding the secret key is not set"
@@ -182,7 +182,7 @@ impl fmt::Display for KeyError {
     }
 }
 
-impl std::error::Error for KeyError {}
+impl std::error::Error for SecretError {}
 
 /// The current secret plus fallbacks, in order (Django's `SECRET_KEY` and
 /// `SECRET_KEY_FALLBACKS`).
@@ -196,7 +196,7 @@ impl std::error::Error for KeyError {}
 /// use signed_session::signing::{Keyring, Secret};
 /// let ring = Keyring::new(Secret::new("new-secret")?).with_fallback(Secret::new("old-secret")?);
 /// assert_eq!(ring.len(), 2);
-/// # Ok::<(), signed_session::signing::KeyError>(())
+/// # Ok::<(), signed_session::signing::SecretError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Keyring {
@@ -241,7 +241,7 @@ impl Keyring {
     /// use signed_session::signing::{Keyring, Secret, Weakness};
     /// let ring = Keyring::new(Secret::new("x".repeat(60))?);
     /// assert_eq!(ring.weak_secrets(), [(0, Weakness::FewDistinct { distinct: 1 })]);
-    /// # Ok::<(), signed_session::signing::KeyError>(())
+    /// # Ok::<(), signed_session::signing::SecretError>(())
     /// ```
     pub fn weak_secrets(&self) -> Vec<(usize, Weakness)> {
         self.secrets
@@ -413,8 +413,8 @@ pub(crate) mod tests {
 
     #[test]
     fn empty_secret_is_refused() {
-        assert_eq!(Secret::new(Vec::new()).unwrap_err(), KeyError::Empty);
-        assert!(KeyError::Empty.to_string().contains("empty"));
+        assert_eq!(Secret::new(Vec::new()).unwrap_err(), SecretError::Empty);
+        assert!(SecretError::Empty.to_string().contains("empty"));
     }
 
     /// Issue 6: a token over the length limit is refused before any HMAC
@@ -422,7 +422,7 @@ pub(crate) mod tests {
     #[test]
     fn a_token_over_the_limit_costs_no_hmac() {
         use crate::signing::{Limits, ObjectSigner, Signer, TimestampSigner};
-        use crate::{DecodeError, DecodeErrorKind};
+        use crate::{DecodeError, DecodeErrorKind, Value};
         let ring =
             Keyring::new(Secret::new("k").unwrap()).with_fallback(Secret::new("old").unwrap());
         let big = Limits::default()
@@ -430,7 +430,7 @@ pub(crate) mod tests {
             .with_max_inflated_len(2 << 20);
         let wide = ObjectSigner::new(&ring, "s").with_limits(big);
         let strict = ObjectSigner::new(&ring, "s");
-        let token = wide.dumps_at(&"x".repeat(800_000), 0.0).unwrap();
+        let token = wide.dumps_value_at(&Value::from("x".repeat(800_000)), 0.0).unwrap();
         assert!(token.len() >= 1 << 20);
 
         // Calibration: verifying it costs one HMAC (the current key matches)...

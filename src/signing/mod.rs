@@ -13,8 +13,9 @@ mod key;
 mod object;
 mod signer;
 
-pub use key::{KeyError, Keyring, Secret, Weakness};
+pub use key::{Keyring, Secret, SecretError, Weakness};
 pub use object::{Compression, Loaded, ObjectSigner, Opened};
+pub(crate) use signer::signed_at;
 pub use signer::{
     SIGNER_CLASS_SALT, SeparatorError, Signer, TIMESTAMP_SIGNER_CLASS_SALT, TimestampSigner,
     TimestampUnsigned, Unsigned,
@@ -24,7 +25,7 @@ pub use signer::{
 pub const DEFAULT_SALT: &str = "django.core.signing";
 
 /// The deepest JSON nesting a token may have, whatever
-/// [`Limits::max_json_depth`] says.
+/// [`Limits::with_max_json_depth`] is given.
 ///
 /// The reader itself never recurses, but a decoded [`Value`](crate::Value)
 /// is dropped, cloned, compared and converted recursively, so a deeper one
@@ -33,26 +34,31 @@ pub const DEFAULT_SALT: &str = "django.core.signing";
 /// stops near 1000 levels, so Django cannot read deeper payloads either.
 pub const MAX_JSON_DEPTH: usize = 512;
 
-/// Hard limits applied to untrusted tokens, past what Django does.
+/// Hard limits on tokens, past what Django does: applied to every token
+/// read, and to every token written, so that nothing is written that the
+/// same limits would refuse.
+///
+/// | limit | default | what it bounds |
+/// |---|---|---|
+/// | [`max_token_len`](Self::max_token_len) | 8192 bytes | a token, checked before any other work |
+/// | [`max_inflated_len`](Self::max_inflated_len) | 65536 bytes | the payload once base64-decoded and inflated (stops a validly signed zip bomb) |
+/// | [`max_json_depth`](Self::max_json_depth) | 128 | how deeply JSON arrays and objects nest (the top level counts 1); at most [`MAX_JSON_DEPTH`] |
 ///
 /// ```
-/// use signed_session::signing::Limits;
+/// use signed_session::signing::{Limits, MAX_JSON_DEPTH};
+///
 /// let limits = Limits::default().with_max_token_len(4096);
-/// assert_eq!(limits.max_inflated_len, 64 * 1024);
+/// assert_eq!(limits.max_token_len(), 4096);
+/// assert_eq!(limits.max_inflated_len(), 64 * 1024);
+/// // A depth past the hard cap is capped when it is set.
+/// assert_eq!(Limits::default().with_max_json_depth(usize::MAX).max_json_depth(), MAX_JSON_DEPTH);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Limits {
-    /// The longest token accepted, in bytes, checked before any other work.
-    /// Default 8192 (a browser keeps at most about 4096 bytes per cookie).
-    pub max_token_len: usize,
-    /// The largest payload once base64-decoded and inflated, in bytes.
-    /// Default 65536. This is what stops a validly signed zip bomb.
-    pub max_inflated_len: usize,
-    /// How deeply JSON arrays and objects may nest. Default 128; values
-    /// above [`MAX_JSON_DEPTH`] act as [`MAX_JSON_DEPTH`] (see
-    /// [`json_depth`](Self::json_depth)).
-    pub max_json_depth: usize,
+    max_token_len: usize,
+    max_inflated_len: usize,
+    /// Never above [`MAX_JSON_DEPTH`].
+    max_json_depth: usize,
 }
 
 impl Default for Limits {
@@ -66,37 +72,42 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Sets [`max_token_len`](Self::max_token_len).
+    /// Sets the longest token accepted or written, in bytes. Default 8192
+    /// (a browser keeps at most about 4096 bytes per cookie).
     #[must_use]
-    pub fn with_max_token_len(mut self, n: usize) -> Self {
-        self.max_token_len = n;
+    pub fn with_max_token_len(mut self, bytes: usize) -> Self {
+        self.max_token_len = bytes;
         self
     }
 
-    /// Sets [`max_inflated_len`](Self::max_inflated_len).
+    /// Sets the largest payload once base64-decoded and inflated, in
+    /// bytes. Default 65536.
     #[must_use]
-    pub fn with_max_inflated_len(mut self, n: usize) -> Self {
-        self.max_inflated_len = n;
+    pub fn with_max_inflated_len(mut self, bytes: usize) -> Self {
+        self.max_inflated_len = bytes;
         self
     }
 
-    /// The nesting depth enforced on decode: [`max_json_depth`](Self::max_json_depth),
-    /// capped at [`MAX_JSON_DEPTH`].
-    ///
-    /// ```
-    /// use signed_session::signing::{Limits, MAX_JSON_DEPTH};
-    /// assert_eq!(Limits::default().json_depth(), 128);
-    /// assert_eq!(Limits::default().with_max_json_depth(usize::MAX).json_depth(), MAX_JSON_DEPTH);
-    /// ```
-    pub fn json_depth(&self) -> usize {
-        self.max_json_depth.min(MAX_JSON_DEPTH)
+    /// Sets how deeply JSON may nest. Default 128; a value above
+    /// [`MAX_JSON_DEPTH`] is stored as [`MAX_JSON_DEPTH`].
+    #[must_use]
+    pub fn with_max_json_depth(mut self, depth: usize) -> Self {
+        self.max_json_depth = depth.min(MAX_JSON_DEPTH);
+        self
     }
 
-    /// Sets [`max_json_depth`](Self::max_json_depth) (at most
-    /// [`MAX_JSON_DEPTH`] takes effect).
-    #[must_use]
-    pub fn with_max_json_depth(mut self, n: usize) -> Self {
-        self.max_json_depth = n;
-        self
+    /// See [`with_max_token_len`](Self::with_max_token_len).
+    pub fn max_token_len(&self) -> usize {
+        self.max_token_len
+    }
+
+    /// See [`with_max_inflated_len`](Self::with_max_inflated_len).
+    pub fn max_inflated_len(&self) -> usize {
+        self.max_inflated_len
+    }
+
+    /// See [`with_max_json_depth`](Self::with_max_json_depth).
+    pub fn max_json_depth(&self) -> usize {
+        self.max_json_depth
     }
 }

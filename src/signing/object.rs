@@ -1,16 +1,19 @@
 //! `signing.dumps` / `signing.loads`: JSON values as signed, timestamped,
 //! optionally compressed tokens (spec §2 and §3).
 
+use core::any::Any;
+use std::sync::Arc;
+
+use python_json::{self as json, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use time::{Duration, OffsetDateTime};
 
-use super::signer::{TimestampSigner, whole_seconds};
+use super::signer::{TimestampSigner, signed_at, whole_seconds};
 use super::{DEFAULT_SALT, Keyring, Limits};
-use crate::encoding::zlib::ZlibError;
+use crate::clock::{Clock, SharedClock};
 use crate::encoding::{b64, base62, zlib};
-use python_json as json;
 use crate::error::{DecodeError, EncodeError, PayloadError};
-use python_json::{self as value, Value};
 
 /// When to zlib-compress the JSON before signing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,11 +36,12 @@ pub enum Compression {
 
 /// What a verified token contained.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Loaded {
+#[non_exhaustive]
+pub struct Loaded<T> {
     /// The decoded value.
-    pub value: Value,
-    /// When the token was signed, in whole Unix seconds.
-    pub timestamp: i64,
+    pub value: T,
+    /// When the token was signed (whole seconds, as the token carries it).
+    pub signed_at: OffsetDateTime,
     /// The keyring index of the key that matched (0 = current).
     pub key_index: usize,
     /// Whether the body was zlib-compressed.
@@ -46,30 +50,46 @@ pub struct Loaded {
 
 /// A verified token whose JSON has not been parsed yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Opened {
     /// The JSON bytes (to be read as latin-1, as Django does).
     pub json: Vec<u8>,
-    /// When the token was signed, in whole Unix seconds.
-    pub timestamp: i64,
+    /// When the token was signed (whole seconds, as the token carries it).
+    pub signed_at: OffsetDateTime,
     /// The keyring index of the key that matched (0 = current).
     pub key_index: usize,
     /// Whether the body was zlib-compressed.
     pub compressed: bool,
 }
 
+/// A verified body, before its timestamp became an instant.
+#[derive(Debug)]
+pub(crate) struct RawOpened {
+    pub(crate) json: Vec<u8>,
+    pub(crate) timestamp: i64,
+    pub(crate) key_index: usize,
+    pub(crate) compressed: bool,
+}
+
 /// Django's `signing.dumps` and `signing.loads` for one keyring and salt.
 ///
 /// Build it once and reuse it: the HMAC keys are derived at construction.
+/// The time comes from its [`Clock`] (the system clock by default).
 ///
 /// ```
+/// use signed_session::clock::ManualClock;
 /// use signed_session::signing::{Compression, Keyring, ObjectSigner, Secret};
-/// use signed_session::Value;
+/// use time::{Duration, macros::datetime};
 ///
+/// let clock = ManualClock::new(datetime!(2023-11-14 22:13:20 UTC));
 /// let keys = Keyring::new(Secret::new("s3cr3t")?);
-/// let codec = ObjectSigner::new(&keys, "my.app").with_compression(Compression::Django);
-/// let token = codec.dumps_at(&vec![1, 2, 3], 1_700_000_000.0)?;
-/// let back = codec.loads_value_at(&token, Some(3600.0), 1_700_000_100.0)?;
-/// assert_eq!(back.value, Value::from(vec![1, 2, 3]));
+/// let codec = ObjectSigner::new(&keys, "my.app")
+///     .with_compression(Compression::Django)
+///     .with_clock(clock.clone());
+/// let token = codec.dumps(&vec![1, 2, 3])?;
+/// clock.advance(Duration::seconds(100));
+/// let back = codec.loads::<Vec<i32>>(&token, Some(Duration::hours(1)))?;
+/// assert_eq!(back.value, [1, 2, 3]);
 /// assert_eq!(back.key_index, 0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -96,7 +116,7 @@ impl ObjectSigner {
     pub(crate) fn quiet(keyring: &Keyring, salt: &str) -> Self {
         let limits = Limits::default();
         ObjectSigner {
-            signer: TimestampSigner::quiet(keyring, salt).with_max_len(limits.max_token_len),
+            signer: TimestampSigner::quiet(keyring, salt).with_max_len(limits.max_token_len()),
             compression: Compression::Never,
             limits,
         }
@@ -107,19 +127,33 @@ impl ObjectSigner {
         ObjectSigner::new(keyring, DEFAULT_SALT)
     }
 
-    /// Sets the compression policy.
+    /// Sets the compression policy. Default [`Compression::Never`], as in
+    /// `signing.dumps`.
     #[must_use]
     pub fn with_compression(mut self, compression: Compression) -> Self {
         self.compression = compression;
         self
     }
 
-    /// Sets the limits applied to tokens (on decode, and on encode so that
-    /// nothing is produced that this codec would refuse).
+    /// Sets the limits applied to tokens, on decode and on encode (so that
+    /// nothing is produced that this codec would refuse). Default
+    /// [`Limits::default`].
     #[must_use]
     pub fn with_limits(mut self, limits: Limits) -> Self {
-        self.signer = self.signer.with_max_len(limits.max_token_len);
+        self.signer = self.signer.with_max_len(limits.max_token_len());
         self.limits = limits;
+        self
+    }
+
+    /// Reads the time from `clock`. Default: the system clock (feature
+    /// `clock`).
+    #[must_use]
+    pub fn with_clock(self, clock: impl Clock + 'static) -> Self {
+        self.with_shared_clock(Arc::new(clock))
+    }
+
+    pub(crate) fn with_shared_clock(mut self, clock: SharedClock) -> Self {
+        self.signer = self.signer.with_shared_clock(clock);
         self
     }
 
@@ -133,47 +167,48 @@ impl ObjectSigner {
         self.compression
     }
 
-    /// Signs any serializable value as made at `now` (Unix seconds).
-    ///
-    /// # Errors
-    /// [`EncodeError::Value`] if the value has no JSON form,
-    /// [`EncodeError::TooLong`] if the token would exceed the length limit.
-    pub fn dumps_at<T: Serialize + ?Sized>(
-        &self,
-        value: &T,
-        now: f64,
-    ) -> Result<String, EncodeError> {
-        self.dumps_value_at(&value::to_value(value)?, now)
+    /// The time now, as Python's `time.time()` float.
+    pub(crate) fn now(&self) -> f64 {
+        self.signer.now()
     }
 
-    /// Signs a [`Value`] as made at `now` (Unix seconds).
+    /// Django's `signing.dumps`: signs any serializable value as made now.
     ///
     /// # Errors
+    /// [`EncodeError::Value`] if the value has no JSON form;
     /// [`EncodeError::TooDeep`], [`EncodeError::TooLarge`] or
     /// [`EncodeError::TooLong`] when this codec's [`Limits`] would refuse
     /// the token on the way back.
-    pub fn dumps_value_at(&self, value: &Value, now: f64) -> Result<String, EncodeError> {
+    pub fn dumps<T: Serialize + ?Sized>(&self, value: &T) -> Result<String, EncodeError> {
+        self.dumps_value_at(&json::to_value(value)?, self.now())
+    }
+
+    /// Signs JSON text as made now. The text is checked with the decoder's
+    /// own rules and limits first, so that whatever is signed reads back;
+    /// it should be in Django's exact form (as [`json::to_vec`] writes it)
+    /// for the token to equal Django's.
+    ///
+    /// # Errors
+    /// [`EncodeError::Json`] for text the decoder would refuse,
+    /// [`EncodeError::TooDeep`], [`EncodeError::TooLarge`] or
+    /// [`EncodeError::TooLong`] past the limits.
+    pub fn dumps_json(&self, json: &[u8]) -> Result<String, EncodeError> {
+        self.dumps_json_at(json, self.now())
+    }
+
+    pub(crate) fn dumps_value_at(&self, value: &Value, now: f64) -> Result<String, EncodeError> {
         let mut json = Vec::new();
         let depth = json::write_value_depth(&mut json, value);
-        let limit = self.limits.json_depth();
+        let limit = self.limits.max_json_depth();
         if depth > limit {
             return Err(EncodeError::TooDeep { limit });
         }
         self.sign_json(&json, now)
     }
 
-    /// Signs JSON text as made at `now`. The text is checked with the
-    /// decoder's own rules and limits first, so that whatever is signed
-    /// reads back; it should be in Django's exact form (as produced by
-    /// [`json::to_vec`]) for the token to equal Django's.
-    ///
-    /// # Errors
-    /// [`EncodeError::Json`] for text the decoder would refuse,
-    /// [`EncodeError::TooDeep`], [`EncodeError::TooLarge`] or
-    /// [`EncodeError::TooLong`] past the limits.
-    pub fn dumps_json_at(&self, json: &[u8], now: f64) -> Result<String, EncodeError> {
+    pub(crate) fn dumps_json_at(&self, json: &[u8], now: f64) -> Result<String, EncodeError> {
         self.check_json_len(json)?;
-        let limit = self.limits.json_depth();
+        let limit = self.limits.max_json_depth();
         json::validate(json, limit).map_err(|e| match e.kind() {
             json::JsonErrorKind::TooDeep => EncodeError::TooDeep { limit },
             _ => EncodeError::Json(e),
@@ -182,7 +217,7 @@ impl ObjectSigner {
     }
 
     fn check_json_len(&self, json: &[u8]) -> Result<(), EncodeError> {
-        let limit = self.limits.max_inflated_len;
+        let limit = self.limits.max_inflated_len();
         if json.len() > limit {
             return Err(EncodeError::TooLarge {
                 len: json.len(),
@@ -213,119 +248,112 @@ impl ObjectSigner {
         out.push_str(sep);
         base62::encode_into(whole_seconds(now), &mut out);
         self.signer.finish_in_place(&mut out);
-        if out.len() > self.limits.max_token_len {
+        if out.len() > self.limits.max_token_len() {
             return Err(EncodeError::TooLong {
                 len: out.len(),
-                max: self.limits.max_token_len,
+                max: self.limits.max_token_len(),
             });
         }
         Ok(out)
     }
 
-    /// Verifies `token` and returns its JSON bytes unparsed.
+    /// Verifies `token` and checks its age, and returns its JSON bytes
+    /// unparsed (to read them with another JSON library, say).
     ///
     /// # Errors
     /// Any [`DecodeError`] except a JSON one.
-    pub fn open_at(
+    pub fn open(&self, token: &str, max_age: Option<Duration>) -> Result<Opened, DecodeError> {
+        let raw = self.open_at(token, max_age.map(|d| d.as_seconds_f64()), self.now())?;
+        Ok(Opened {
+            signed_at: signed_at(raw.timestamp)?,
+            json: raw.json,
+            key_index: raw.key_index,
+            compressed: raw.compressed,
+        })
+    }
+
+    pub(crate) fn open_at(
         &self,
         token: &str,
         max_age: Option<f64>,
         now: f64,
-    ) -> Result<Opened, DecodeError> {
-        let unsigned = self.signer.unsign_at(token, max_age, now)?;
+    ) -> Result<RawOpened, DecodeError> {
+        let (body, timestamp, key_index) = self.signer.unsign_at(token, max_age, now)?;
         // Only now, with the signature verified, is the body looked at.
-        let (compressed, body) = match unsigned.value.strip_prefix('.') {
+        let (compressed, body) = match body.strip_prefix('.') {
             Some(rest) => (true, rest),
-            None => (false, unsigned.value),
+            None => (false, body),
         };
-        let raw = b64::decode(body.as_bytes()).map_err(PayloadError::Base64)?;
-        let limit = self.limits.max_inflated_len;
+        let raw = b64::decode(body.as_bytes())?;
+        let limit = self.limits.max_inflated_len();
         let json = if compressed {
-            zlib::decompress(&raw, limit).map_err(|e| match e {
-                ZlibError::TooLarge { limit } => PayloadError::TooLarge { limit },
-                other => PayloadError::Zlib(other),
-            })?
+            zlib::decompress(&raw, limit)?
         } else if raw.len() > limit {
             return Err(PayloadError::TooLarge { limit }.into());
         } else {
             raw
         };
-        Ok(Opened {
+        Ok(RawOpened {
             json,
-            timestamp: unsigned.timestamp,
-            key_index: unsigned.key_index,
+            timestamp,
+            key_index,
             compressed,
         })
     }
 
-    /// Django's `signing.loads` at time `now`: verifies `token`, checks its
-    /// age against `max_age` (strictly greater expires; `None` skips the
-    /// check), then decodes it.
-    ///
-    /// # Errors
-    /// Any [`DecodeError`].
-    pub fn loads_value_at(
-        &self,
-        token: &str,
-        max_age: Option<f64>,
-        now: f64,
-    ) -> Result<Loaded, DecodeError> {
-        let opened = self.open_at(token, max_age, now)?;
-        let value =
-            json::from_slice(&opened.json, self.limits.json_depth()).map_err(PayloadError::Json)?;
-        Ok(Loaded {
-            value,
-            timestamp: opened.timestamp,
-            key_index: opened.key_index,
-            compressed: opened.compressed,
-        })
-    }
-
-    /// [`loads_value_at`](Self::loads_value_at), then converts the value to `T`.
+    /// Django's `signing.loads`: verifies `token`, checks that it is at most
+    /// `max_age` old now (strictly older expires; `None` skips the check),
+    /// then decodes it into `T`. Use [`Value`] for any JSON Python writes
+    /// (`NaN`, big integers, `1.0` kept apart from `1`).
     ///
     /// # Errors
     /// Any [`DecodeError`]; a value of the wrong shape for `T` is
     /// [`PayloadError::Shape`].
-    pub fn loads_at<T: DeserializeOwned>(
+    pub fn loads<T: DeserializeOwned + 'static>(
+        &self,
+        token: &str,
+        max_age: Option<Duration>,
+    ) -> Result<Loaded<T>, DecodeError> {
+        let max_age = max_age.map(|d| d.as_seconds_f64());
+        let (value, raw) = self.loads_value_at(token, max_age, self.now())?;
+        Ok(Loaded {
+            value: from_value(value).map_err(PayloadError::Shape)?,
+            signed_at: signed_at(raw.timestamp)?,
+            key_index: raw.key_index,
+            compressed: raw.compressed,
+        })
+    }
+
+    /// [`loads`](Self::loads) into a [`Value`] at `now`, with the raw
+    /// timestamp (the JSON bytes of `RawOpened` are moved out).
+    pub(crate) fn loads_value_at(
         &self,
         token: &str,
         max_age: Option<f64>,
         now: f64,
-    ) -> Result<T, DecodeError> {
-        let loaded = self.loads_value_at(token, max_age, now)?;
-        value::from_value(loaded.value).map_err(|e| PayloadError::Shape(e).into())
+    ) -> Result<(Value, RawOpened), DecodeError> {
+        let mut raw = self.open_at(token, max_age, now)?;
+        let value = json::from_slice(&raw.json, self.limits.max_json_depth())
+            .map_err(PayloadError::Json)?;
+        raw.json = Vec::new();
+        Ok((value, raw))
     }
+}
 
-    /// [`dumps_at`](Self::dumps_at) at the current system time.
-    ///
-    /// # Errors
-    /// As [`dumps_at`](Self::dumps_at).
-    #[cfg(feature = "clock")]
-    pub fn dumps<T: Serialize + ?Sized>(&self, value: &T) -> Result<String, EncodeError> {
-        self.dumps_at(value, crate::clock::now())
+/// A [`Value`] as `T`: itself when `T` is [`Value`] (no copy), otherwise
+/// through serde.
+#[expect(
+    clippy::expect_used,
+    reason = "the slot is only emptied when T is Value, and then the function has returned"
+)]
+fn from_value<T: DeserializeOwned + 'static>(value: Value) -> Result<T, json::ValueError> {
+    let mut slot = Some(value);
+    if let Some(same) = (&mut slot as &mut dyn Any).downcast_mut::<Option<T>>() {
+        if let Some(value) = same.take() {
+            return Ok(value);
+        }
     }
-
-    /// [`loads_value_at`](Self::loads_value_at) at the current system time.
-    ///
-    /// # Errors
-    /// As [`loads_value_at`](Self::loads_value_at).
-    #[cfg(feature = "clock")]
-    pub fn loads_value(&self, token: &str, max_age: Option<f64>) -> Result<Loaded, DecodeError> {
-        self.loads_value_at(token, max_age, crate::clock::now())
-    }
-
-    /// [`loads_at`](Self::loads_at) at the current system time.
-    ///
-    /// # Errors
-    /// As [`loads_at`](Self::loads_at).
-    #[cfg(feature = "clock")]
-    pub fn loads<T: DeserializeOwned>(
-        &self,
-        token: &str,
-        max_age: Option<f64>,
-    ) -> Result<T, DecodeError> {
-        self.loads_at(token, max_age, crate::clock::now())
-    }
+    json::from_value(slot.expect("the value is still in its slot when T is not Value"))
 }
 
 /// zlib output if it is at least 2 bytes shorter than `json` (Django keeps

@@ -3,9 +3,14 @@
 
 use core::fmt;
 
+use std::sync::Arc;
+
+use time::{Duration, OffsetDateTime};
+
 use super::Limits;
 use super::key::{DerivedKeys, Keyring};
-use crate::encoding::base62;
+use crate::clock::{Clock, SharedClock, default_clock, seconds, unix_seconds};
+use crate::encoding::base62::{self, Base62Error};
 use crate::error::{DecodeError, EncodeError, PayloadError, SignatureFailure};
 
 /// The salt Django's `Signer` uses when none (or an empty one) is given.
@@ -39,6 +44,7 @@ impl std::error::Error for SeparatorError {}
 
 /// A value whose signature verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Unsigned<'a> {
     /// The original value.
     pub value: &'a str,
@@ -48,11 +54,12 @@ pub struct Unsigned<'a> {
 
 /// A value whose signature and age verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TimestampUnsigned<'a> {
     /// The original value.
     pub value: &'a str,
-    /// When it was signed, in whole Unix seconds.
-    pub timestamp: i64,
+    /// When it was signed (whole seconds, as the token carries it).
+    pub signed_at: OffsetDateTime,
     /// The keyring index of the key that matched (0 = current).
     pub key_index: usize,
 }
@@ -105,7 +112,7 @@ impl Signer {
         Signer {
             keys: keyring.derive(effective_salt(salt, class_salt)),
             sep: ":".to_owned(),
-            max_len: Limits::default().max_token_len,
+            max_len: Limits::default().max_token_len(),
         }
     }
 
@@ -190,18 +197,30 @@ impl Signer {
 /// Signs strings as `value:timestamp:signature`, like Django's
 /// `TimestampSigner`, and checks their age on the way back.
 ///
+/// The time comes from the signer's [`Clock`](crate::clock::Clock): the
+/// system clock by default, any other with [`with_clock`](Self::with_clock).
+///
 /// ```
+/// use signed_session::clock::ManualClock;
 /// use signed_session::signing::{Keyring, Secret, TimestampSigner};
-/// let signer = TimestampSigner::new(&Keyring::new(Secret::new("s3cr3t")?), "");
-/// let signed = signer.sign_at("hello", 1_700_000_000.0)?;
-/// let back = signer.unsign_at(&signed, Some(60.0), 1_700_000_030.5)?;
-/// assert_eq!((back.value, back.timestamp), ("hello", 1_700_000_000));
-/// assert!(signer.unsign_at(&signed, Some(60.0), 1_700_000_061.0).is_err());
+/// use time::{Duration, macros::datetime};
+///
+/// let clock = ManualClock::new(datetime!(2023-11-14 22:13:20 UTC));
+/// let signer = TimestampSigner::new(&Keyring::new(Secret::new("s3cr3t")?), "")
+///     .with_clock(clock.clone());
+/// let signed = signer.sign("hello")?;
+/// clock.advance(Duration::seconds(30));
+/// let back = signer.unsign(&signed, Some(Duration::minutes(1)))?;
+/// assert_eq!(back.value, "hello");
+/// assert_eq!(back.signed_at, datetime!(2023-11-14 22:13:20 UTC));
+/// clock.advance(Duration::seconds(31));
+/// assert!(signer.unsign(&signed, Some(Duration::minutes(1))).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct TimestampSigner {
     signer: Signer,
+    clock: SharedClock,
 }
 
 /// Django's `int(time.time())`: truncation toward zero, saturating at the
@@ -215,7 +234,8 @@ pub(crate) fn whole_seconds(now: f64) -> i64 {
 ///
 /// A time or a limit that is not a finite number (NaN, an infinity) fails
 /// closed: `age > max_age` is false for NaN, so a plain comparison would
-/// let such a token live forever.
+/// let such a token live forever. Typed times cannot produce one; the check
+/// guards the float arithmetic underneath.
 pub(crate) fn check_age(timestamp: i64, max_age: Option<f64>, now: f64) -> Result<(), DecodeError> {
     if let Some(max_age) = max_age {
         // i64 → f64 may round for |t| > 2^53, far beyond any real clock.
@@ -223,10 +243,20 @@ pub(crate) fn check_age(timestamp: i64, max_age: Option<f64>, now: f64) -> Resul
         let age = now - timestamp as f64;
         let within = now.is_finite() && max_age.is_finite() && age <= max_age;
         if !within {
-            return Err(DecodeError::Expired { age, max_age });
+            return Err(DecodeError::Expired {
+                age: seconds(age),
+                max_age: seconds(max_age),
+            });
         }
     }
     Ok(())
+}
+
+/// A token's timestamp as an instant; one outside the years -9999 to 9999
+/// is refused (only a holder of the key can sign one).
+pub(crate) fn signed_at(timestamp: i64) -> Result<OffsetDateTime, PayloadError> {
+    OffsetDateTime::from_unix_timestamp(timestamp)
+        .map_err(|_| PayloadError::Timestamp(Base62Error::OutOfRange))
 }
 
 impl TimestampSigner {
@@ -245,6 +275,7 @@ impl TimestampSigner {
     pub(crate) fn quiet(keyring: &Keyring, salt: &str) -> Self {
         TimestampSigner {
             signer: Signer::with_class_salt(keyring, salt, TIMESTAMP_SIGNER_CLASS_SALT),
+            clock: default_clock(),
         }
     }
 
@@ -255,23 +286,46 @@ impl TimestampSigner {
     pub fn with_separator(self, sep: &str) -> Result<Self, SeparatorError> {
         Ok(TimestampSigner {
             signer: self.signer.with_separator(sep)?,
+            clock: self.clock,
         })
     }
 
-    /// Refuses signed values longer than `max_len` bytes before any work.
+    /// Refuses signed values longer than `max_len` bytes before any work,
+    /// and never signs one.
     #[must_use]
     pub fn with_max_len(self, max_len: usize) -> Self {
         TimestampSigner {
             signer: self.signer.with_max_len(max_len),
+            clock: self.clock,
         }
     }
 
-    /// Signs `value` as made at `now` (Unix seconds; the fraction is
-    /// dropped, as Django does).
+    /// Reads the time from `clock` (default: the system clock).
+    #[must_use]
+    pub fn with_clock(self, clock: impl Clock + 'static) -> Self {
+        self.with_shared_clock(Arc::new(clock))
+    }
+
+    pub(crate) fn with_shared_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The time now, as Python's `time.time()` float.
+    pub(crate) fn now(&self) -> f64 {
+        unix_seconds(self.clock.now())
+    }
+
+    /// Signs `value` as made now (the fraction of the second is dropped,
+    /// as Django does).
     ///
     /// # Errors
     /// [`EncodeError::TooLong`] over the [length limit](Self::with_max_len).
-    pub fn sign_at(&self, value: &str, now: f64) -> Result<String, EncodeError> {
+    pub fn sign(&self, value: &str) -> Result<String, EncodeError> {
+        self.sign_at(value, self.now())
+    }
+
+    pub(crate) fn sign_at(&self, value: &str, now: f64) -> Result<String, EncodeError> {
         let sep = self.signer.sep.as_str();
         let mut out = String::with_capacity(value.len() + 2 * sep.len() + 12 + 43);
         out.push_str(value);
@@ -281,53 +335,42 @@ impl TimestampSigner {
         self.signer.within_limit(out)
     }
 
-    /// Signs `value` at the current system time.
-    ///
-    /// # Errors
-    /// As [`sign_at`](Self::sign_at).
-    #[cfg(feature = "clock")]
-    pub fn sign(&self, value: &str) -> Result<String, EncodeError> {
-        self.sign_at(value, crate::clock::now())
-    }
-
     /// Verifies the signature, then the timestamp, then (when `max_age` is
-    /// given) that the value is at most `max_age` seconds old at `now`.
-    /// Timestamps in the future are accepted, as in Django.
+    /// given) that the value is at most `max_age` old now. Timestamps in
+    /// the future are accepted, as in Django.
     ///
     /// # Errors
     /// [`DecodeError::TooLong`], [`DecodeError::BadSignature`],
     /// [`DecodeError::Malformed`] for a missing or bad timestamp, and
     /// [`DecodeError::Expired`].
-    pub fn unsign_at<'a>(
+    pub fn unsign<'a>(
+        &self,
+        signed: &'a str,
+        max_age: Option<Duration>,
+    ) -> Result<TimestampUnsigned<'a>, DecodeError> {
+        let max_age = max_age.map(|d| d.as_seconds_f64());
+        let (value, timestamp, key_index) = self.unsign_at(signed, max_age, self.now())?;
+        Ok(TimestampUnsigned {
+            value,
+            signed_at: signed_at(timestamp)?,
+            key_index,
+        })
+    }
+
+    /// [`unsign`](Self::unsign) at `now`, with the raw timestamp.
+    pub(crate) fn unsign_at<'a>(
         &self,
         signed: &'a str,
         max_age: Option<f64>,
         now: f64,
-    ) -> Result<TimestampUnsigned<'a>, DecodeError> {
+    ) -> Result<(&'a str, i64, usize), DecodeError> {
         let Unsigned { value, key_index } = self.signer.unsign(signed)?;
         let (value, ts) = value
             .rsplit_once(self.signer.sep.as_str())
             .ok_or(PayloadError::MissingTimestamp)?;
         let timestamp = base62::decode(ts).map_err(PayloadError::Timestamp)?;
         check_age(timestamp, max_age, now)?;
-        Ok(TimestampUnsigned {
-            value,
-            timestamp,
-            key_index,
-        })
-    }
-
-    /// [`unsign_at`](Self::unsign_at) at the current system time.
-    ///
-    /// # Errors
-    /// As [`unsign_at`](Self::unsign_at).
-    #[cfg(feature = "clock")]
-    pub fn unsign<'a>(
-        &self,
-        signed: &'a str,
-        max_age: Option<f64>,
-    ) -> Result<TimestampUnsigned<'a>, DecodeError> {
-        self.unsign_at(signed, max_age, crate::clock::now())
+        Ok((value, timestamp, key_index))
     }
 
     /// Signs an already-built `body:timestamp` text in place (appends the

@@ -12,9 +12,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use signed_session::dangerous;
 use python_json as json;
+use python_json::Value;
+use signed_session::clock::{Clock, ManualClock, SystemClock};
 use signed_session::error::report;
+use time::{Duration, OffsetDateTime};
 use signed_session::signing::{
-    Compression, KeyError, Keyring, Limits, ObjectSigner, Secret, Signer, TimestampSigner,
+    Compression, SecretError, Keyring, Limits, ObjectSigner, Secret, Signer, TimestampSigner,
 };
 use signed_session::{DecodeError, DecodeErrorKind, EncodeError};
 
@@ -79,7 +82,7 @@ impl KeyArgs {
         let defaults = Limits::default();
         defaults
             .with_max_token_len(self.max_length)
-            .with_max_inflated_len(defaults.max_inflated_len.max(self.max_length))
+            .with_max_inflated_len(defaults.max_inflated_len().max(self.max_length))
     }
 }
 
@@ -206,8 +209,8 @@ impl From<EncodeError> for Failure {
     }
 }
 
-impl From<KeyError> for Failure {
-    fn from(e: KeyError) -> Self {
+impl From<SecretError> for Failure {
+    fn from(e: SecretError) -> Self {
         Failure::usage(e.to_string())
     }
 }
@@ -274,7 +277,7 @@ fn arg_or_stdin(arg: Option<String>, what: &str, limits: &Limits) -> Result<Stri
     let mut text = String::new();
     // Read at most one byte past the cap, so a huge stdin cannot exhaust
     // memory and is refused rather than silently cut.
-    let cap = limits.max_inflated_len.max(limits.max_token_len);
+    let cap = limits.max_inflated_len().max(limits.max_token_len());
     std::io::stdin()
         .take(cap.saturating_add(1) as u64)
         .read_to_string(&mut text)
@@ -294,8 +297,34 @@ fn arg_or_stdin(arg: Option<String>, what: &str, limits: &Limits) -> Result<Stri
     Ok(text)
 }
 
-fn now_or(at: Option<f64>) -> f64 {
-    at.unwrap_or_else(signed_session::clock::now)
+/// The clock of a command: `--at` (fractional Unix seconds) or the system
+/// clock.
+fn clock(at: Option<f64>) -> Result<ManualClock, Failure> {
+    let now = match at {
+        None => SystemClock.now(),
+        Some(seconds) => {
+            // `parse_seconds` only lets finite values through.
+            #[allow(clippy::cast_possible_truncation)]
+            let nanos = (seconds * 1e9).round() as i128;
+            OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| {
+                Failure::usage(format!(
+                    "--at {seconds} is outside the years -9999 to 9999"
+                ))
+            })?
+        }
+    };
+    Ok(ManualClock::new(now))
+}
+
+/// A clock's time as fractional Unix seconds, as `--verbose` prints ages.
+fn unix_seconds(at: OffsetDateTime) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let whole = at.unix_timestamp() as f64;
+    whole + f64::from(at.nanosecond()) / 1e9
+}
+
+fn seconds(s: Option<f64>) -> Option<Duration> {
+    s.map(Duration::saturating_seconds_f64)
 }
 
 fn run(cli: Cli) -> Result<String, Failure> {
@@ -308,7 +337,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
             json: text,
         } => {
             let text = arg_or_stdin(text, "JSON value", &limits)?;
-            let value = json::from_slice(text.as_bytes(), limits.json_depth())
+            let value = json::from_slice(text.as_bytes(), limits.max_json_depth())
                 .map_err(|e| Failure::usage(format!("the JSON argument is not valid JSON: {e}")))?;
             let compression = if no_compress {
                 Compression::Never
@@ -318,7 +347,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
             let codec = ObjectSigner::new(&keyring(&cli.keys)?, &salt)
                 .with_compression(compression)
                 .with_limits(limits);
-            Ok(codec.dumps_value_at(&value, now_or(at))?)
+            Ok(codec.with_clock(clock(at)?).dumps(&value)?)
         }
         Command::Decode {
             salt,
@@ -329,12 +358,16 @@ fn run(cli: Cli) -> Result<String, Failure> {
         } => {
             let token = arg_or_stdin(token, "token", &limits)?;
             let codec = ObjectSigner::new(&keyring(&cli.keys)?, &salt).with_limits(limits);
-            let now = now_or(at);
-            let loaded = codec.loads_value_at(&token, max_age, now)?;
+            let clock = clock(at)?;
+            let now = unix_seconds(clock.now());
+            let loaded = codec
+                .with_clock(clock)
+                .loads::<Value>(&token, seconds(max_age))?;
             if verbose {
+                let timestamp = loaded.signed_at.unix_timestamp();
                 #[allow(clippy::cast_precision_loss)]
-                let age = now - loaded.timestamp as f64;
-                eprintln!("timestamp: {}", loaded.timestamp);
+                let age = now - timestamp as f64;
+                eprintln!("timestamp: {timestamp}");
                 eprintln!("age: {age}");
                 eprintln!("compressed: {}", loaded.compressed);
                 eprintln!("key index: {}", loaded.key_index);
@@ -349,7 +382,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
                     message: format!(
                         "token is {} bytes, over the limit of {} (raise it with --max-length)",
                         token.len(),
-                        limits.max_token_len
+                        limits.max_token_len()
                     ),
                 });
             };
@@ -388,11 +421,12 @@ fn run(cli: Cli) -> Result<String, Failure> {
             let ring = keyring(&cli.keys)?;
             if timestamp {
                 Ok(TimestampSigner::new(&ring, &salt)
-                    .with_max_len(limits.max_token_len)
-                    .sign_at(&value, now_or(at))?)
+                    .with_max_len(limits.max_token_len())
+                    .with_clock(clock(at)?)
+                    .sign(&value)?)
             } else {
                 Ok(Signer::new(&ring, &salt)
-                    .with_max_len(limits.max_token_len)
+                    .with_max_len(limits.max_token_len())
                     .sign(&value)?)
             }
         }
@@ -405,13 +439,15 @@ fn run(cli: Cli) -> Result<String, Failure> {
         } => {
             let ring = keyring(&cli.keys)?;
             if timestamp {
-                let signer = TimestampSigner::new(&ring, &salt).with_max_len(limits.max_token_len);
+                let signer = TimestampSigner::new(&ring, &salt)
+                    .with_max_len(limits.max_token_len())
+                    .with_clock(clock(at)?);
                 Ok(signer
-                    .unsign_at(&value, max_age, now_or(at))?
+                    .unsign(&value, seconds(max_age))?
                     .value
                     .to_owned())
             } else {
-                let signer = Signer::new(&ring, &salt).with_max_len(limits.max_token_len);
+                let signer = Signer::new(&ring, &salt).with_max_len(limits.max_token_len());
                 Ok(signer.unsign(&value)?.value.to_owned())
             }
         }
