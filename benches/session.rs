@@ -27,30 +27,32 @@ use std::hint::black_box;
 use common::{Data, SALT};
 use cookie::{Cookie, CookieJar};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use signed_session::clock::ManualClock;
 use signed_session::session::{SessionCodec, SessionConfig};
 use signed_session::{Compression, Value};
 
 const COOKIE_NAME: &str = "sessionid";
 
+/// A codec whose clock shows a minute after the tokens were made.
 fn codec(data: &Data, compression: Compression) -> SessionCodec {
     let config = SessionConfig::new()
         .with_salt(SALT)
-        .with_compression(compression);
+        .with_compression(compression)
+        .with_clock(ManualClock::new(data.at(data.timestamp + 60.0)));
     SessionCodec::new(&data.keyring(), config)
 }
 
 fn load(c: &mut Criterion) {
     let data = Data::load();
-    let now = data.timestamp + 60.0;
     let codec = codec(&data, Compression::Django);
     let mut g = c.benchmark_group("decode");
     for p in data.sessions() {
-        let s = codec.try_load_at(Some(&p.compressed), now).unwrap();
+        let s = codec.try_load(Some(&p.compressed)).unwrap();
         assert_eq!(&Value::Object(s.as_map().clone()), &p.value, "{}", p.name);
         g.throughput(Throughput::Bytes(p.json.len() as u64));
         g.bench_with_input(BenchmarkId::new("ours_session", p.name), p, |b, p| {
             b.iter(|| {
-                let s = codec.load_at(Some(black_box(&p.compressed)), now);
+                let s = codec.load(Some(black_box(&p.compressed)));
                 s.get("_auth_user_id").cloned()
             });
         });
@@ -59,18 +61,17 @@ fn load(c: &mut Criterion) {
 
     let big = data.big();
     let tampered = big.tampered.as_deref().unwrap();
-    assert!(codec.load_at(Some(tampered), now).load_error().is_some());
+    assert!(codec.load(Some(tampered)).load_error().is_some());
     let mut g = c.benchmark_group("reject_tampered_4k");
     g.throughput(Throughput::Bytes(tampered.len() as u64));
     g.bench_function("ours_session", |b| {
-        b.iter(|| codec.load_at(Some(black_box(tampered)), now));
+        b.iter(|| codec.load(Some(black_box(tampered))));
     });
     g.finish();
 }
 
 fn roundtrip(c: &mut Criterion) {
     let data = Data::load();
-    let now = data.timestamp + 60.0;
     let codec = codec(&data, Compression::Django);
     let key = data.cookie_key();
     let mut g = c.benchmark_group("session_roundtrip");
@@ -78,9 +79,9 @@ fn roundtrip(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(p.json.len() as u64));
         g.bench_with_input(BenchmarkId::new("ours", p.name), p, |b, p| {
             b.iter(|| {
-                let mut s = codec.load_at(Some(black_box(&p.compressed)), now);
+                let mut s = codec.load(Some(black_box(&p.compressed)));
                 s.insert("counter", 1);
-                codec.save_at(&mut s, now).unwrap()
+                codec.save(&mut s).unwrap()
             });
         });
         let mut jar = CookieJar::new();
@@ -108,27 +109,26 @@ fn roundtrip(c: &mut Criterion) {
 /// and decode without it).
 fn policy(c: &mut Criterion) {
     let data = Data::load();
-    let now = data.timestamp + 60.0;
     for (mode, compression) in [
         ("django", Compression::Django),
         ("never", Compression::Never),
     ] {
         let codec = codec(&data, compression);
         for p in data.sessions() {
-            let mut s = codec.load_at(Some(&p.compressed), now);
-            s.mark_modified();
-            let token = codec.save_at(&mut s, now).unwrap();
+            let mut s = codec.load(Some(&p.compressed));
+            s.set_modified(true);
+            let token = codec.save(&mut s).unwrap();
             let mut g = c.benchmark_group("policy_save");
             g.throughput(Throughput::Bytes(p.json.len() as u64));
             g.bench_with_input(BenchmarkId::new(mode, p.name), p, |b, _| {
-                b.iter(|| codec.save_at(black_box(&mut s), now).unwrap());
+                b.iter(|| codec.save(black_box(&mut s)).unwrap());
             });
             g.finish();
             let mut g = c.benchmark_group("policy_load");
             g.throughput(Throughput::Bytes(p.json.len() as u64));
             g.bench_with_input(BenchmarkId::new(mode, p.name), p, |b, _| {
                 b.iter(|| {
-                    let s = codec.load_at(Some(black_box(&token)), now);
+                    let s = codec.load(Some(black_box(&token)));
                     s.get("_auth_user_id").cloned()
                 });
             });

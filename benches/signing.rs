@@ -30,10 +30,13 @@ use cookie::{Cookie, CookieJar};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use flate2::{Compress, Decompress, FlushCompress, FlushDecompress};
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 use python_json as json;
+use sha2::Sha256;
+use signed_session::Value;
+use signed_session::clock::ManualClock;
 use signed_session::signing::{Compression, ObjectSigner};
 use subtle::ConstantTimeEq;
+use time::Duration;
 
 const COOKIE_NAME: &str = "sessionid";
 
@@ -51,32 +54,29 @@ fn cookie_token(key: &cookie::Key, json: &str) -> String {
 
 fn encode(c: &mut Criterion) {
     let data = Data::load();
-    let now = data.timestamp;
+    let clock = ManualClock::new(data.at(data.timestamp));
     let ring = data.keyring();
-    let django = ObjectSigner::new(&ring, SALT).with_compression(Compression::Django);
-    let never = ObjectSigner::new(&ring, SALT);
+    let django = ObjectSigner::new(&ring, SALT)
+        .with_compression(Compression::Django)
+        .with_clock(clock.clone());
+    let never = ObjectSigner::new(&ring, SALT).with_clock(clock);
     let key = data.cookie_key();
     let mut g = c.benchmark_group("encode");
     for p in data.sessions() {
-        // Byte-identical to Django with and without compression (the
-        // deflater writes stock zlib's bytes).
-        assert_eq!(
-            never.dumps_value_at(&p.value, now).unwrap(),
-            p.plain,
-            "{}",
-            p.name
-        );
-        let ours = django.dumps_value_at(&p.value, now).unwrap();
+        // Byte-identical to Django, compressed or not (the deflater writes
+        // stock zlib's bytes).
+        assert_eq!(never.dumps(&p.value).unwrap(), p.plain, "{}", p.name);
+        let ours = django.dumps(&p.value).unwrap();
         assert_eq!(ours.starts_with('.'), p.is_compressed, "{}", p.name);
         assert_eq!(ours, p.compressed, "{}", p.name);
-        let back = django.loads_value_at(&ours, None, now).unwrap();
+        let back = django.loads::<Value>(&ours, None).unwrap();
         assert_eq!(back.value, p.value, "{}", p.name);
         g.throughput(throughput(p));
         g.bench_with_input(BenchmarkId::new("ours", p.name), p, |b, p| {
-            b.iter(|| django.dumps_value_at(black_box(&p.value), now).unwrap());
+            b.iter(|| django.dumps(black_box(&p.value)).unwrap());
         });
         g.bench_with_input(BenchmarkId::new("ours_uncompressed", p.name), p, |b, p| {
-            b.iter(|| never.dumps_value_at(black_box(&p.value), now).unwrap());
+            b.iter(|| never.dumps(black_box(&p.value)).unwrap());
         });
         g.bench_with_input(BenchmarkId::new("cookie_serde_json", p.name), p, |b, p| {
             b.iter(|| {
@@ -92,18 +92,15 @@ fn encode(c: &mut Criterion) {
 
 fn decode(c: &mut Criterion) {
     let data = Data::load();
-    let now = data.timestamp + 60.0;
-    let age = Some(1_209_600.0);
+    let clock = ManualClock::new(data.at(data.timestamp + 60.0));
+    let age = Some(Duration::days(14));
     let ring = data.keyring();
-    let signer = ObjectSigner::new(&ring, SALT);
+    let signer = ObjectSigner::new(&ring, SALT).with_clock(clock);
     let key = data.cookie_key();
     let mut g = c.benchmark_group("decode");
     for p in data.sessions() {
         assert_eq!(
-            signer
-                .loads_value_at(&p.compressed, age, now)
-                .unwrap()
-                .value,
+            signer.loads::<Value>(&p.compressed, age).unwrap().value,
             p.value
         );
         g.throughput(throughput(p));
@@ -111,7 +108,7 @@ fn decode(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("ours", p.name), p, |b, p| {
             b.iter(|| {
                 signer
-                    .loads_value_at(black_box(&p.compressed), age, now)
+                    .loads::<Value>(black_box(&p.compressed), age)
                     .unwrap()
             });
         });
@@ -119,18 +116,14 @@ fn decode(c: &mut Criterion) {
         // (what a session needs before any value is read).
         g.bench_with_input(BenchmarkId::new("ours_raw", p.name), p, |b, p| {
             b.iter(|| {
-                let opened = signer.open_at(black_box(&p.compressed), age, now).unwrap();
+                let opened = signer.open(black_box(&p.compressed), age).unwrap();
                 let entries = json::parse_object_raw(&opened.json, 128).unwrap().unwrap();
                 (opened, entries)
             });
         });
         // The same payload signed without compression.
         g.bench_with_input(BenchmarkId::new("ours_uncompressed", p.name), p, |b, p| {
-            b.iter(|| {
-                signer
-                    .loads_value_at(black_box(&p.plain), age, now)
-                    .unwrap()
-            });
+            b.iter(|| signer.loads::<Value>(black_box(&p.plain), age).unwrap());
         });
         let mut jar = CookieJar::new();
         jar.add_original(Cookie::new(COOKIE_NAME, cookie_token(&key, p.json)));
@@ -146,19 +139,19 @@ fn decode(c: &mut Criterion) {
 
 fn reject(c: &mut Criterion) {
     let data = Data::load();
-    let now = data.timestamp + 60.0;
+    let clock = ManualClock::new(data.at(data.timestamp + 60.0));
     let ring = data.keyring();
-    let signer = ObjectSigner::new(&ring, SALT);
+    let signer = ObjectSigner::new(&ring, SALT).with_clock(clock);
     let key = data.cookie_key();
     let big = data.big();
     let tampered = big.tampered.as_deref().unwrap();
-    assert!(signer.loads_value_at(&big.plain, None, now).is_ok());
+    assert!(signer.loads::<Value>(&big.plain, None).is_ok());
     let mut g = c.benchmark_group("reject_tampered_4k");
     g.throughput(Throughput::Bytes(tampered.len() as u64));
     g.bench_function("ours", |b| {
         b.iter(|| {
             signer
-                .loads_value_at(black_box(tampered), None, now)
+                .loads::<Value>(black_box(tampered), None)
                 .unwrap_err()
         });
     });

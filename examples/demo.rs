@@ -25,13 +25,16 @@ use axum::extract::{Form, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
 use python_json as json;
+use serde::Deserialize;
+use signed_session::clock::{Clock, SystemClock};
 use signed_session::http::{
-    CookieConfig, SaveError, SessionHandle, SessionLayer, http_date, request_cookie,
+    CookieConfig, SaveError, SessionHandle, SessionLayer, SessionMiddleware, http_date,
+    request_cookie,
 };
-use signed_session::session::Expiry;
-use signed_session::{Keyring, Secret, Value};
+use signed_session::session::{Expiry, ExpiryArgs};
+use signed_session::{Keyring, Secret, SessionConfig, Value};
+use time::{Duration, OffsetDateTime};
 
 /// The environment variable holding the signing secret.
 pub const SECRET_ENV: &str = "SIGNED_SESSION_SECRET";
@@ -73,8 +76,9 @@ fn development_keys() -> (Keyring, bool) {
 /// The demo's router, with its session layer (Django's default cookie
 /// settings; the 4096-byte budget with the default policy).
 pub fn app(keys: &Keyring, development_secret: bool) -> Router {
-    let layer = SessionLayer::new(keys, CookieConfig::new())
+    let middleware = SessionMiddleware::new(keys, SessionConfig::new(), CookieConfig::new())
         .expect("the default cookie settings are valid");
+    let layer = SessionLayer::new(middleware);
     Router::new()
         .route("/", get(index))
         .route("/login", post(login))
@@ -144,7 +148,7 @@ async fn index(
         .get("notes")
         .and_then(|v| v.as_array().map(Vec::len))
         .unwrap_or(0);
-    let now = signed_session::clock::now();
+    let now = SystemClock.now();
 
     let mut page = String::new();
     page.push_str(HEAD);
@@ -226,7 +230,7 @@ async fn logout(session: SessionHandle) -> Response {
 }
 
 async fn expire_soon(session: SessionHandle) -> Response {
-    session.set_expiry(SHORT_EXPIRY);
+    session.with_mut(|s| s.set_expiry(Expiry::Idle(Duration::seconds(SHORT_EXPIRY))));
     session.insert(
         "flash",
         format!("This session now ends {SHORT_EXPIRY} s after your last request; wait that long and reload."),
@@ -235,7 +239,7 @@ async fn expire_soon(session: SessionHandle) -> Response {
 }
 
 async fn expire_default(session: SessionHandle) -> Response {
-    session.set_expiry(Expiry::Default);
+    session.with_mut(|s| s.set_expiry(Expiry::Default));
     session.insert("flash", "Back to the default cookie age.");
     Redirect::to("/").into_response()
 }
@@ -249,7 +253,7 @@ async fn grow(session: SessionHandle) -> Response {
                 s.insert("notes", vec![note]);
             }
         }
-        s.mark_modified();
+        s.set_modified(true);
     });
     // Check the budget here rather than let the layer answer with a 500.
     match session.check_size() {
@@ -290,7 +294,7 @@ async fn shrink(session: SessionHandle) -> Response {
 // ----- panels --------------------------------------------------------------
 
 /// The cookie the browser sent with this request, decoded.
-fn incoming_panel(headers: &HeaderMap, session: &SessionHandle, now: f64) -> String {
+fn incoming_panel(headers: &HeaderMap, session: &SessionHandle, now: OffsetDateTime) -> String {
     let middleware = session.middleware();
     let config = middleware.config();
     let mut out = String::from("<section class=panel><h2>The cookie your browser sent</h2>");
@@ -300,7 +304,7 @@ fn incoming_panel(headers: &HeaderMap, session: &SessionHandle, now: f64) -> Str
     };
     let pair = format!("{}={value}", config.name());
     let _ = write!(out, "<p class=token><code>{}</code></p>", escape(&pair));
-    match middleware.codec().try_load_at(Some(&value), now) {
+    match middleware.codec().try_load(Some(&value)) {
         Err(e) => {
             let _ = write!(
                 out,
@@ -312,22 +316,23 @@ fn incoming_panel(headers: &HeaderMap, session: &SessionHandle, now: f64) -> Str
             let data =
                 String::from_utf8_lossy(&json::to_vec(&Value::Object(loaded.as_map().clone())))
                     .into_owned();
-            let signed_at = loaded.signed_at().unwrap_or(0);
-            #[allow(clippy::cast_possible_truncation)]
-            let age = (now - signed_at as f64).floor() as i64;
+            let signed_at = loaded.signed_at().unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            let age = (now - signed_at).as_seconds_f64().floor();
             // Max-Age as computed when the cookie was signed.
-            #[allow(clippy::cast_precision_loss)]
-            let max_age = loaded.get_expiry_age_at(signed_at as f64);
-            let expiry = if loaded.get_expire_at_browser_close() {
+            let max_age = loaded
+                .expiry_age_with(&ExpiryArgs::new().modification(signed_at))
+                .whole_seconds();
+            let expiry = if loaded.expire_at_browser_close() {
                 "when the browser closes (no Max-Age)".to_owned()
             } else {
-                let until = signed_at.saturating_add(max_age);
+                let until = signed_at.unix_timestamp().saturating_add(max_age);
                 format!(
                     "Max-Age {max_age} s: until {} (in {} s)",
                     http_date(until),
-                    until.saturating_sub(now as i64)
+                    until.saturating_sub(now.unix_timestamp())
                 )
             };
+            let signed_at = signed_at.unix_timestamp();
             let _ = write!(
                 out,
                 "<table>\
@@ -341,7 +346,7 @@ fn incoming_panel(headers: &HeaderMap, session: &SessionHandle, now: f64) -> Str
                  </table>",
                 escape(&data),
                 http_date(signed_at),
-                config.age(),
+                middleware.codec().config().cookie_age().whole_seconds(),
                 escape(&expiry),
                 if value.starts_with('.') {
                     "yes (zlib)"

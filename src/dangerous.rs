@@ -6,9 +6,9 @@
 //! allocate without bound.
 
 use crate::encoding::{b64, base62, zlib};
-use python_json as json;
 use crate::error::PayloadError;
 use crate::signing::Limits;
+use python_json as json;
 use python_json::Value;
 
 /// The parts of a token, decoded without checking the signature.

@@ -6,9 +6,9 @@ use time::Duration;
 
 pub use crate::encoding::b64::B64Error;
 pub use crate::encoding::base62::Base62Error;
-pub use python_json::{JsonError, JsonErrorKind};
 pub use crate::encoding::zlib::ZlibError;
 pub use python_json::ValueError;
+pub use python_json::{JsonError, JsonErrorKind};
 
 /// Why a token (a signed value or a cookie) was refused.
 ///
@@ -360,8 +360,8 @@ impl From<ValueError> for EncodeError {
 /// use signed_session::{Keyring, Secret, signing::ObjectSigner};
 ///
 /// let codec = ObjectSigner::new(&Keyring::new(Secret::new("k")?), "s");
-/// let token = codec.dumps_json_at(b"[1]", 0.0)?;
-/// let err = codec.loads_at::<String>(&token, None, 0.0).unwrap_err();
+/// let token = codec.dumps_json(b"[1]")?;
+/// let err = codec.loads::<String>(&token, None).unwrap_err();
 /// assert_eq!(
 ///     report(&err),
 ///     "signature valid but payload malformed: the JSON does not have the expected shape: \

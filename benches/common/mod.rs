@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use criterion::Criterion;
-use signed_session::Value;
 use python_json as json;
+use signed_session::Value;
 use signed_session::signing::{Keyring, Secret};
 
 /// The session backend's salt, as in `benches/data/make_tokens.py`.
@@ -89,6 +89,14 @@ impl Data {
     }
 
     /// The keyring of Django's `SECRET_KEY`.
+    /// Fractional Unix seconds as an instant (whole seconds and the
+    /// fraction apart, so the float is kept exactly).
+    pub fn at(&self, seconds: f64) -> time::OffsetDateTime {
+        let whole = seconds.floor();
+        let nanos = whole as i128 * 1_000_000_000 + ((seconds - whole) * 1e9).round() as i128;
+        time::OffsetDateTime::from_unix_timestamp_nanos(nanos).expect("a time of the benches")
+    }
+
     pub fn keyring(&self) -> Keyring {
         Keyring::new(Secret::new(self.secret.as_str()).expect("secret"))
     }

@@ -22,9 +22,7 @@ impl core::fmt::Display for Base62Error {
         f.write_str(match self {
             Base62Error::Empty => "the base62 timestamp is empty",
             Base62Error::InvalidChar => "the base62 timestamp has a character outside 0-9A-Za-z",
-            Base62Error::OutOfRange => {
-                "the base62 timestamp is outside the years -9999 to 9999"
-            }
+            Base62Error::OutOfRange => "the base62 timestamp is outside the years -9999 to 9999",
         })
     }
 }

@@ -214,7 +214,6 @@ impl CookieConfig {
         self
     }
 
-
     /// `SESSION_SAVE_EVERY_REQUEST`: re-sign and re-send the cookie on every
     /// response (a sliding expiry), not only when the session changed.
     /// Default `false`.
@@ -223,8 +222,6 @@ impl CookieConfig {
         self.save_every_request = yes;
         self
     }
-
-
 
     /// The largest `Set-Cookie` header value, in bytes, that will be sent
     /// for the session: name, value and every attribute, as the browser
@@ -290,13 +287,10 @@ impl CookieConfig {
         self.same_site
     }
 
-
     /// See [`with_save_every_request`](Self::with_save_every_request).
     pub fn save_every_request(&self) -> bool {
         self.save_every_request
     }
-
-
 
     /// See [`with_size_budget`](Self::with_size_budget).
     pub fn size_budget(&self) -> usize {

@@ -7,9 +7,9 @@ use ::http::StatusCode;
 use ::http::request::Parts;
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
+use python_json::{Value, ValueError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use python_json::{Value, ValueError};
 
 use super::error::SaveError;
 use super::middleware::SessionMiddleware;

@@ -28,7 +28,7 @@ pub struct LoadedSession {
     pub had_cookie: bool,
 }
 
-/// What [`SessionMiddleware::finish_at`] did to the response headers.
+/// What [`SessionMiddleware::finish`] did to the response headers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome {

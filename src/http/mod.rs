@@ -2,9 +2,9 @@
 //! crate's types, and (feature `axum`) a tower layer with an axum
 //! extractor.
 //!
-//! - [`SessionMiddleware`]: framework-free. [`load_at`](SessionMiddleware::load_at)
+//! - [`SessionMiddleware`]: framework-free. [`load`](SessionMiddleware::load)
 //!   reads the session cookie from a request's `Cookie` headers;
-//!   [`finish_at`](SessionMiddleware::finish_at) writes `Set-Cookie`,
+//!   [`finish`](SessionMiddleware::finish) writes `Set-Cookie`,
 //!   `Vary` and (optionally) `Cache-Control` exactly as Django's
 //!   `process_response` does.
 //! - [`CookieConfig`]: Django's `SESSION_COOKIE_*` settings with Django's
@@ -22,9 +22,9 @@
 //! before it is sent, and when it exceeds [`CookieConfig::size_budget`]
 //! (4096 by default) it is **not** sent:
 //!
-//! - [`SessionMiddleware::finish_at`] returns a [`SaveError::TooLarge`]
+//! - [`SessionMiddleware::finish`] returns a [`SaveError::TooLarge`]
 //!   carrying a [`CookieTooLarge`] (the size and the budget);
-//! - [`SessionMiddleware::process_response_at`] and the tower layer then
+//! - [`SessionMiddleware::process_response`] and the tower layer then
 //!   apply the [`OversizePolicy`] chosen in the configuration:
 //!   [`Fail`](OversizePolicy::Fail) (the default) replaces the response with
 //!   an empty 500, [`KeepPrevious`](OversizePolicy::KeepPrevious) sends the
@@ -32,7 +32,7 @@
 //! - the error is put in the response's extensions, and the tower layer
 //!   logs it with `tracing::error!`;
 //! - a handler can check beforehand with
-//!   [`SessionMiddleware::preview_at`] (or `SessionHandle::check_size`)
+//!   [`SessionMiddleware::preview`] (or `SessionHandle::check_size`)
 //!   and store less.
 //!
 //! Session data is compressed when that helps, but the cookie still holds

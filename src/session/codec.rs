@@ -137,7 +137,11 @@ impl SessionCodec {
         self.try_load_at(cookie, self.now())
     }
 
-    pub(crate) fn try_load_at(&self, cookie: Option<&str>, now: f64) -> Result<Session, DecodeError> {
+    pub(crate) fn try_load_at(
+        &self,
+        cookie: Option<&str>,
+        now: f64,
+    ) -> Result<Session, DecodeError> {
         match usable(cookie) {
             None => Ok(self.new_session()),
             Some(cookie) => self.verify(cookie, now),

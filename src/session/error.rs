@@ -3,13 +3,13 @@
 use core::fmt;
 
 /// A key was not in the session: what Django raises as `KeyError` from
-/// `session[key]`, `del session[key]` and `delete_test_cookie()`.
+/// `del session[key]` and `delete_test_cookie()`.
 ///
 /// ```
 /// use signed_session::session::Session;
 ///
-/// let session = Session::new();
-/// let err = session.try_get("user_id").unwrap_err();
+/// let mut session = Session::new();
+/// let err = session.delete("user_id").unwrap_err();
 /// assert_eq!(err.key(), "user_id");
 /// assert_eq!(err.to_string(), "no \"user_id\" in the session");
 /// ```

@@ -3,56 +3,58 @@
 //! the codec that ties a session to a cookie value ([`SessionCodec`], the
 //! `signed_cookies` backend).
 //!
-//! Time is always a parameter: every method that needs "now" has an `_at`
-//! variant taking Unix seconds as `f64` (fractions allowed, as Python's
-//! `time.time()`). The variants without `_at` read the system clock and
-//! exist only with the `clock` feature.
+//! The time comes from the configuration's [clock](crate::clock): the
+//! system clock by default, a [`ManualClock`](crate::clock::ManualClock)
+//! in tests and on runtimes without one.
 //!
 //! # Django names
 //!
-//! | Django (`request.session` / `SessionStore`) | Rust |
+//! This is the one table from Django's `SessionBase` (and the
+//! `signed_cookies` `SessionStore`) to this crate. Where Rust has a
+//! convention the Rust name follows it (`remove`, not also `pop`; no `get_`
+//! prefix); where a Django method is a one-line combination of others, the
+//! table shows the combination.
+//!
+//! | Django | Rust |
 //! |---|---|
-//! | `s[k]` | [`Session::try_get`] (`Err(KeyError)` when missing) |
-//! | `s.get(k)` | [`Session::get`] |
-//! | `s.get(k, default)` | [`Session::get_or`] |
-//! | `s.get(k)` into a type | [`Session::get_as`] |
-//! | `s[k] = v` | [`Session::insert`], [`Session::insert_as`] (serde) |
-//! | `del s[k]` | [`Session::delete`] |
-//! | `s.pop(k)` | [`Session::pop`] / [`Session::remove`] (`None` instead of `KeyError`) |
-//! | `s.pop(k, default)` | [`Session::pop_or`] |
-//! | `s.setdefault(k, v)` | [`Session::setdefault`] |
-//! | `s.update(d)` | [`Session::update`] |
-//! | `k in s` / `s.has_key(k)` | [`Session::contains_key`] / [`Session::has_key`] |
-//! | `s.keys()` / `s.values()` / `s.items()` | [`Session::keys`] / [`Session::values`] / [`Session::items`] |
-//! | `len(s.keys())` | [`Session::len`] |
+//! | `SessionStore(session_key)` + lazy `load()` | [`SessionCodec::load`] (a refused cookie gives an empty session, the reason in [`Session::load_error`]); [`SessionCodec::try_load`] returns the reason as an error |
+//! | `s.save()` | [`SessionCodec::save`] |
+//! | `s.cycle_key()` | [`Session::cycle_key`] (re-signed on the next save) |
+//! | `s.flush()`, `SessionStore.delete()` | [`Session::flush`] |
 //! | `s.clear()` | [`Session::clear`] |
-//! | `s.is_empty()` / `not s` | [`Session::is_empty`] |
-//! | `s.flush()` | [`Session::flush`] |
-//! | `s.cycle_key()` | [`Session::cycle_key`] (marks for re-signing) |
-//! | `s.accessed` / `s.modified` | [`Session::accessed`] / [`Session::modified`] |
-//! | `s.modified = True` | [`Session::mark_modified`], [`Session::set_modified`] |
+//! | `s.encode(d)` / `s.decode(text)` | [`SessionCodec::encode`] / [`SessionCodec::decode`] ([`SessionCodec::try_decode`] keeps the reason) |
+//! | `s.exists(key)`, `s.create()`, `s.delete(key)`, `s.load()` | none needed: nothing is stored server-side (`exists` is always false) |
+//! | `SessionStore.clear_expired()` | none needed: nothing to purge |
+//! | `s[k]` | [`Session::get`]`(k)`, `None` where Django raises `KeyError` |
+//! | `s.get(k)` | [`Session::get`] |
+//! | `s.get(k, default)` | `get(k).cloned().unwrap_or(default)` |
+//! | `s.get(k)` into a Rust type | [`Session::get_as`] |
+//! | `s[k] = v` | [`Session::insert`] ([`Session::insert_as`] for serde types) |
+//! | `del s[k]` | [`Session::delete`] (`Err(KeyError)` when missing) |
+//! | `s.pop(k)` / `s.pop(k, None)` | [`Session::remove`] (`None` where Django raises) |
+//! | `s.pop(k, default)` | `remove(k).unwrap_or(default)` |
+//! | `s.setdefault(k, v)` | [`Session::get_or_insert`] |
+//! | `s.update(d)` | [`Session::extend`] |
+//! | `k in s`, `s.has_key(k)` | [`Session::contains_key`] |
+//! | `s.keys()` / `s.values()` / `s.items()` | [`Session::keys`] / [`Session::values`] / [`Session::iter`] |
+//! | `len(s.keys())` | [`Session::len`] |
+//! | `s.is_empty()`, `not s` | [`Session::is_blank`] (no key and no data; [`Session::is_empty`] is Rust's "no entries") |
+//! | `s.accessed` | [`Session::accessed`] |
+//! | `s.modified`, `s.modified = v` | [`Session::modified`], [`Session::set_modified`] |
 //! | `s.session_key` | [`Session::session_key`] |
-//! | `s.set_test_cookie()` | [`Session::set_test_cookie`] |
-//! | `s.test_cookie_worked()` | [`Session::test_cookie_worked`] |
-//! | `s.delete_test_cookie()` | [`Session::delete_test_cookie`] |
-//! | `s.set_expiry(v)` | [`Session::set_expiry_at`] / `set_expiry` with an [`Expiry`] |
-//! | `s.get_expiry_age()` | [`Session::get_expiry_age_at`] / `get_expiry_age` |
-//! | `s.get_expiry_age(modification=…, expiry=…)` | [`Session::get_expiry_age_with`] with [`ExpiryArgs`] |
-//! | `s.get_expiry_date()` | [`Session::get_expiry_date_at`] / `get_expiry_date` |
-//! | `s.get_expiry_date(modification=…, expiry=…)` | [`Session::get_expiry_date_with`] with [`ExpiryArgs`] |
-//! | `s.get_expire_at_browser_close()` | [`Session::get_expire_at_browser_close`] |
-//! | `s.get_session_cookie_age()` | [`Session::get_session_cookie_age`] |
-//! | `SessionStore(session_key)` + `load()` | [`SessionCodec::load_at`] (lenient), [`SessionCodec::try_load_at`] (strict) |
-//! | `s.save()` | [`SessionCodec::save_at`] |
-//! | `s.cycle_key()`, signing at once | [`SessionCodec::cycle_key_at`] |
-//! | `s.encode(d)` / `s.decode(text)` | [`SessionCodec::encode_at`] / [`SessionCodec::decode`] ([`SessionCodec::try_decode`] keeps the reason) |
-//! | `s.exists(key)` | none: always false for signed cookies |
-//! | (the reason `load()` swallowed) | [`Session::load_error`], [`Session::key_index`] |
-//! | `SessionStore.clear_expired()` | [`Session::clear_expired`] (a no-op: nothing is stored server-side) |
-//! | `SessionStore.delete()` | [`Session::flush`] |
+//! | `s.set_test_cookie()` / `test_cookie_worked()` / `delete_test_cookie()` | [`Session::set_test_cookie`] / [`Session::test_cookie_worked`] / [`Session::delete_test_cookie`] |
+//! | `s.set_expiry(v)` | [`Session::set_expiry`] with an [`Expiry`] |
+//! | `s.get_expiry_age()` | [`Session::expiry_age`] (a `time::Duration` of whole seconds) |
+//! | `s.get_expiry_age(modification=…, expiry=…)` | [`Session::expiry_age_with`] with [`ExpiryArgs`] |
+//! | `s.get_expiry_date()` | [`Session::expiry_date`] |
+//! | `s.get_expiry_date(modification=…, expiry=…)` | [`Session::expiry_date_with`] with [`ExpiryArgs`] |
+//! | `s.get_expire_at_browser_close()` | [`Session::expire_at_browser_close`] |
+//! | `s.get_session_cookie_age()` | [`Session::cookie_age`] |
+//! | (the reason `load()` swallowed) | [`Session::load_error`], [`Session::key_index`], [`Session::signed_at`] |
 //! | `TEST_COOKIE_NAME` / `TEST_COOKIE_VALUE` | [`TEST_COOKIE_NAME`] / [`TEST_COOKIE_VALUE`] |
 //! | `SESSION_COOKIE_AGE`, `SESSION_EXPIRE_AT_BROWSER_CLOSE`, `USE_TZ`, `TIME_ZONE` | [`SessionConfig`] |
-//! | `a…` async twins (`aget`, `aset`, …) | the same methods: they never block |
+//! | `SESSION_COOKIE_NAME`, `_DOMAIN`, `_PATH`, `_SECURE`, `_HTTPONLY`, `_SAMESITE`, `SESSION_SAVE_EVERY_REQUEST` | `http::CookieConfig` (feature `http`) |
+//! | `a…` async twins (`aget`, `aset`, `asave`, …) | the same methods: they never block |
 
 mod codec;
 mod config;

@@ -29,16 +29,16 @@ const MIN_KEY_CHARS: usize = 8;
 /// method; the [module documentation](super) has the full name table.
 ///
 /// * Every call that reads or writes the data sets [`accessed`](Self::accessed)
-///   (reads take `&self`). [`is_empty`](Self::is_empty) and
+///   (reads take `&self`). [`is_blank`](Self::is_blank) and
 ///   [`session_key`](Self::session_key) do not.
 /// * Writes set [`modified`](Self::modified), with Django's exceptions:
-///   [`remove`](Self::remove) of a missing key, [`setdefault`](Self::setdefault)
+///   [`remove`](Self::remove) of a missing key, [`get_or_insert`](Self::get_or_insert)
 ///   of an existing key and a failed [`delete`](Self::delete) leave it alone,
-///   while [`update`](Self::update) always sets it, even with nothing to add.
+///   while [`extend`](Self::extend) always sets it, even with nothing to add.
 /// * Changing a nested value in place through [`get_mut`](Self::get_mut) is
-///   not detected, as in Django: call [`mark_modified`](Self::mark_modified).
+///   not detected, as in Django: call [`set_modified`](Self::set_modified).
 ///
-/// A session whose cookie failed to load (see [`SessionCodec::load_at`](super::SessionCodec::load_at))
+/// A session whose cookie failed to load (see [`SessionCodec::load`](super::SessionCodec::load))
 /// starts out empty and becomes modified on its first access, exactly when
 /// Django's lazy `load()` would call `create()`.
 ///
@@ -83,7 +83,7 @@ pub struct Session {
 /// let codec = SessionCodec::new(&Keyring::new(Secret::new("s3cr3t")?), SessionConfig::new());
 /// let mut session = codec.new_session();
 /// session.insert("user_id", 42);
-/// let cookie = codec.save_at(&mut session, 1_700_000_000.0)?;
+/// let cookie = codec.save(&mut session)?;
 /// let shown = format!("{session:?}");
 /// assert!(!shown.contains(&cookie) && !shown.contains("42"));
 /// assert!(shown.contains("user_id"));
@@ -948,7 +948,10 @@ mod tests {
         s.set_expiry_at(Expiry::In(time::Duration::hours(1)), now);
         assert_eq!(s.get(EXPIRY_KEY), Some(&Value::from("2023-11-15T01:13:20")));
         assert_eq!(s.expiry_age_at(&ExpiryArgs::new(), now), 3600);
-        assert_eq!(s.expiry_date_at(&ExpiryArgs::new(), now), datetime!(2023-11-15 01:13:20 +2));
+        assert_eq!(
+            s.expiry_date_at(&ExpiryArgs::new(), now),
+            datetime!(2023-11-15 01:13:20 +2)
+        );
         s.set_expiry_at(Expiry::Idle(Duration::seconds(0)), now);
         let args = ExpiryArgs::new().modification(datetime!(2023-11-14 22:13:20 UTC));
         assert_eq!(

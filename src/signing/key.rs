@@ -430,7 +430,9 @@ pub(crate) mod tests {
             .with_max_inflated_len(2 << 20);
         let wide = ObjectSigner::new(&ring, "s").with_limits(big);
         let strict = ObjectSigner::new(&ring, "s");
-        let token = wide.dumps_value_at(&Value::from("x".repeat(800_000)), 0.0).unwrap();
+        let token = wide
+            .dumps_value_at(&Value::from("x".repeat(800_000)), 0.0)
+            .unwrap();
         assert!(token.len() >= 1 << 20);
 
         // Calibration: verifying it costs one HMAC (the current key matches)...

@@ -412,6 +412,48 @@ mod tests {
         );
     }
 
+    /// Issue 11, item 3: `age > max_age` is false for NaN, so a NaN or
+    /// infinite `max_age` or `now` let a token live forever. The typed API
+    /// cannot express one any more; the float check underneath still
+    /// refuses the token as expired.
+    #[test]
+    fn item03_non_finite_max_age_or_now_fails_closed() {
+        let t0 = 1_700_000_000.0;
+        for (max_age, now) in [
+            (f64::NAN, t0),
+            (f64::INFINITY, t0),
+            (f64::NEG_INFINITY, t0),
+            (60.0, f64::NAN),
+            (60.0, f64::INFINITY),
+            (60.0, f64::NEG_INFINITY),
+        ] {
+            assert!(
+                matches!(
+                    check_age(1_700_000_000, Some(max_age), now),
+                    Err(DecodeError::Expired { .. })
+                ),
+                "{max_age} at {now}"
+            );
+        }
+        assert_eq!(check_age(1_700_000_000, None, f64::NAN), Ok(()));
+        let ts = TimestampSigner::new(&Keyring::new(Secret::new("k").unwrap()), "s");
+        let signed = ts.sign_at("v", t0).unwrap();
+        let err = ts.unsign_at(&signed, Some(f64::NAN), t0).unwrap_err();
+        assert_eq!(err.kind(), crate::DecodeErrorKind::Expired);
+        let codec = crate::SessionCodec::new(
+            &Keyring::new(Secret::new("k").unwrap()),
+            crate::SessionConfig::new(),
+        );
+        let mut session = codec.new_session();
+        session.insert("a", 1);
+        let cookie = codec.save_at(&mut session, t0).unwrap();
+        let loaded = codec.load_at(Some(&cookie), f64::NAN);
+        assert_eq!(
+            loaded.load_error().map(DecodeError::kind),
+            Some(crate::DecodeErrorKind::Expired)
+        );
+    }
+
     #[test]
     fn whole_seconds_truncates_toward_zero() {
         assert_eq!(whole_seconds(1.9), 1);

@@ -150,7 +150,7 @@ fn number_eq_json(a: &Number, b: &serde_json::Number) -> bool {
 
 /// Structural equality with the same rules as `Value == Value`: integers
 /// and floats differ (`1 != 1.0`), objects compare as maps (key order
-/// ignored, as both `serde_json` and [`Map`] do).
+/// ignored, as both `serde_json` and [`Map`](crate::Map) do).
 impl PartialEq<serde_json::Value> for Value {
     fn eq(&self, other: &serde_json::Value) -> bool {
         match (self, other) {

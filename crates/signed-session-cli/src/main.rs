@@ -10,16 +10,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use signed_session::dangerous;
 use python_json as json;
 use python_json::Value;
 use signed_session::clock::{Clock, ManualClock, SystemClock};
+use signed_session::dangerous;
 use signed_session::error::report;
-use time::{Duration, OffsetDateTime};
 use signed_session::signing::{
-    Compression, SecretError, Keyring, Limits, ObjectSigner, Secret, Signer, TimestampSigner,
+    Compression, Keyring, Limits, ObjectSigner, Secret, SecretError, Signer, TimestampSigner,
 };
 use signed_session::{DecodeError, DecodeErrorKind, EncodeError};
+use time::{Duration, OffsetDateTime};
 
 /// Django's session salt, the default for `encode` and `decode`.
 const SESSION_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
@@ -303,14 +303,19 @@ fn clock(at: Option<f64>) -> Result<ManualClock, Failure> {
     let now = match at {
         None => SystemClock.now(),
         Some(seconds) => {
-            // `parse_seconds` only lets finite values through.
+            // `parse_seconds` only lets finite values through. Whole seconds
+            // and the fraction apart: `seconds * 1e9` as one f64 would round
+            // to 256 ns at today's times.
+            let whole = seconds.floor();
             #[allow(clippy::cast_possible_truncation)]
-            let nanos = (seconds * 1e9).round() as i128;
-            OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| {
-                Failure::usage(format!(
-                    "--at {seconds} is outside the years -9999 to 9999"
-                ))
-            })?
+            let nanos = (whole as i128)
+                .checked_mul(1_000_000_000)
+                .and_then(|n| n.checked_add(((seconds - whole) * 1e9).round() as i128));
+            nanos
+                .and_then(|n| OffsetDateTime::from_unix_timestamp_nanos(n).ok())
+                .ok_or_else(|| {
+                    Failure::usage(format!("--at {seconds} is outside the years -9999 to 9999"))
+                })?
         }
     };
     Ok(ManualClock::new(now))
@@ -442,10 +447,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
                 let signer = TimestampSigner::new(&ring, &salt)
                     .with_max_len(limits.max_token_len())
                     .with_clock(clock(at)?);
-                Ok(signer
-                    .unsign(&value, seconds(max_age))?
-                    .value
-                    .to_owned())
+                Ok(signer.unsign(&value, seconds(max_age))?.value.to_owned())
             } else {
                 let signer = Signer::new(&ring, &salt).with_max_len(limits.max_token_len());
                 Ok(signer.unsign(&value)?.value.to_owned())

@@ -1,15 +1,8 @@
 //! The tower layer and the axum extractor over real HTTP: an axum server on
 //! 127.0.0.1 with an ephemeral port, and a hyper client.
 #![cfg(feature = "axum")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-#[path = "support/http_client.rs"]
-mod http_client;
+use crate::http_client;
 
 use std::net::SocketAddr;
 
@@ -18,9 +11,12 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_client::{Reply, get as http_get, send, serve};
-use signed_session::http::{CookieConfig, OversizePolicy, SaveError, SessionHandle, SessionLayer};
-use signed_session::session::Session;
-use signed_session::{Keyring, Secret};
+use signed_session::clock::{Clock, ManualClock, SystemClock};
+use signed_session::http::{
+    CookieConfig, OversizePolicy, SaveError, SessionHandle, SessionLayer, SessionMiddleware,
+};
+use signed_session::session::SessionCodec;
+use signed_session::{Keyring, Secret, SessionConfig};
 
 const SECRET: &str = "tower-layer-test-secret";
 
@@ -105,8 +101,8 @@ async fn report_save_error(mut response: Response) -> Response {
     response
 }
 
-fn app(config: CookieConfig) -> (Router, SessionLayer) {
-    let layer = SessionLayer::new(&keys(), config).unwrap();
+fn app(session: SessionConfig, cookie: CookieConfig) -> (Router, SessionLayer) {
+    let layer = SessionLayer::new(SessionMiddleware::new(&keys(), session, cookie).unwrap());
     let router = Router::new()
         .route("/count", get(count))
         .route("/peek", get(peek))
@@ -122,7 +118,11 @@ fn app(config: CookieConfig) -> (Router, SessionLayer) {
 }
 
 async fn start(config: CookieConfig) -> (SocketAddr, SessionLayer) {
-    let (router, layer) = app(config);
+    start_with(SessionConfig::new(), config).await
+}
+
+async fn start_with(session: SessionConfig, cookie: CookieConfig) -> (SocketAddr, SessionLayer) {
+    let (router, layer) = app(session, cookie);
     (serve(router).await, layer)
 }
 
@@ -213,7 +213,12 @@ async fn login_cycles_and_logout_deletes() {
 
 #[tokio::test]
 async fn tampered_and_expired_cookies_give_a_fresh_session() {
-    let (addr, layer) = start(CookieConfig::new().with_age(600)).await;
+    let age = time::Duration::seconds(600);
+    let (addr, _) = start_with(
+        SessionConfig::new().with_cookie_age(age),
+        CookieConfig::new(),
+    )
+    .await;
     let r = http_get(addr, "/count", None).await;
     let good = jar(&r);
     let r = http_get(addr, "/count", Some(&good)).await;
@@ -229,22 +234,16 @@ async fn tampered_and_expired_cookies_give_a_fresh_session() {
     assert!(r.cookie("sessionid").is_some());
 
     // Signed 700 s ago with our key: older than the 600 s cookie age.
-    let mut old = Session::new();
+    let clock = ManualClock::new(SystemClock.now() - time::Duration::seconds(700));
+    let earlier = SessionCodec::new(&keys(), SessionConfig::new().with_clock(clock.clone()));
+    let mut old = earlier.new_session();
     old.insert("n", 41);
-    let now = signed_session::clock::now();
-    let token = layer
-        .middleware()
-        .codec()
-        .save_at(&mut old, now - 700.0)
-        .unwrap();
+    let token = earlier.save(&mut old).unwrap();
     let r = http_get(addr, "/count", Some(&format!("sessionid={token}"))).await;
     assert_eq!(r.body, "1", "an expired cookie starts over");
     // The same cookie 100 s old is fine.
-    let token = layer
-        .middleware()
-        .codec()
-        .save_at(&mut old, now - 100.0)
-        .unwrap();
+    clock.advance(time::Duration::seconds(600));
+    let token = earlier.save(&mut old).unwrap();
     let r = http_get(addr, "/count", Some(&format!("sessionid={token}"))).await;
     assert_eq!(r.body, "42");
 
@@ -360,9 +359,9 @@ async fn save_every_request_and_custom_attributes() {
     let config = CookieConfig::new()
         .with_name("sid")
         .with_save_every_request(true)
-        .with_secure(true)
-        .with_expire_at_browser_close(true);
-    let (addr, _) = start(config).await;
+        .with_secure(true);
+    let session = SessionConfig::new().with_expire_at_browser_close(true);
+    let (addr, _) = start_with(session, config).await;
     let r = http_get(addr, "/count", None).await;
     let line = r.cookie_line("sid").unwrap();
     assert!(

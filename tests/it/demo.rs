@@ -3,18 +3,11 @@
 //! budget, logout), and the built example binary started as a person would
 //! start it.
 #![cfg(feature = "axum")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-#[path = "support/http_client.rs"]
-mod http_client;
+use crate::http_client;
 
 #[allow(dead_code)]
-#[path = "../examples/demo.rs"]
+#[path = "../../examples/demo.rs"]
 mod demo;
 
 use std::io::{BufRead, BufReader};
@@ -26,9 +19,10 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use http_client::{Reply, get, send, serve};
+use signed_session::clock::{Clock, ManualClock, SystemClock};
 use signed_session::http::{CookieConfig, SessionMiddleware};
 use signed_session::session::Expiry;
-use signed_session::{Keyring, Secret};
+use signed_session::{Keyring, Secret, SessionConfig};
 
 fn dev_keys() -> Keyring {
     Keyring::new(Secret::new(demo::DEVELOPMENT_SECRET).unwrap())
@@ -165,15 +159,13 @@ async fn an_expired_short_session_is_refused() {
     let addr = serve(demo::app(&dev_keys(), true)).await;
     // What the browser would still hold 40 s after "expire in 30 s", had it
     // not dropped the cookie itself.
-    let middleware = SessionMiddleware::new(&dev_keys(), CookieConfig::new()).unwrap();
-    let now = signed_session::clock::now();
+    let clock = ManualClock::new(SystemClock.now() - time::Duration::seconds(40));
+    let config = SessionConfig::new().with_clock(clock.clone());
+    let middleware = SessionMiddleware::new(&dev_keys(), config, CookieConfig::new()).unwrap();
     let mut session = middleware.codec().new_session();
     session.insert("visits", 7);
-    session.set_expiry_at(Expiry::Seconds(demo::SHORT_EXPIRY), now - 40.0);
-    let token = middleware
-        .codec()
-        .save_at(&mut session, now - 40.0)
-        .unwrap();
+    session.set_expiry(Expiry::Idle(time::Duration::seconds(demo::SHORT_EXPIRY)));
+    let token = middleware.codec().save(&mut session).unwrap();
 
     let page = get(addr, "/", Some(&format!("sessionid={token}"))).await;
     assert!(
@@ -184,10 +176,8 @@ async fn an_expired_short_session_is_refused() {
     assert!(page.body.contains("<p class=big>1</p>"));
 
     // 20 s old, it is still good.
-    let token = middleware
-        .codec()
-        .save_at(&mut session, now - 20.0)
-        .unwrap();
+    clock.advance(time::Duration::seconds(20));
+    let token = middleware.codec().save(&mut session).unwrap();
     let page = get(addr, "/", Some(&format!("sessionid={token}"))).await;
     assert!(page.body.contains("<p class=big>8</p>"));
 }
@@ -273,6 +263,7 @@ fn the_binary_serves_and_warns_without_a_secret() {
     assert!(!stderr.contains("WARNING"), "{stderr}");
     // Signed with the given secret, not the development one.
     let value = reply.cookie("sessionid").unwrap();
-    let dev = SessionMiddleware::new(&dev_keys(), CookieConfig::new()).unwrap();
+    let dev =
+        SessionMiddleware::new(&dev_keys(), SessionConfig::new(), CookieConfig::new()).unwrap();
     assert!(dev.codec().try_load(Some(&value)).is_err());
 }

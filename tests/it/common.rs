@@ -1,14 +1,7 @@
 //! Helpers shared by the integration tests: loading the golden vectors.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-use signed_session::Value;
 use python_json as json;
+use signed_session::Value;
 use signed_session::signing::{Keyring, Secret};
 
 /// The whole of `tests/vectors/django.json`, read with the crate's own

@@ -10,14 +10,9 @@
 //! is missing, [`django`] fails the test if `CI=true` or
 //! `SIGNED_SESSION_REQUIRE_DJANGO=1`, and otherwise says why it skips and
 //! returns `None`.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
+#[allow(unused_imports)]
+use crate::at::{self, prelude::*};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};

@@ -1,7 +1,6 @@
 //! A minimal HTTP/1.1 client over loopback for the axum tests (hyper's
 //! low-level connection API, one connection per request), and a helper to
 //! serve a router on an ephemeral port.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::SocketAddr;
 

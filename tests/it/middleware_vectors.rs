@@ -3,14 +3,10 @@
 //! [`SessionMiddleware`]: the same `Set-Cookie` (signed by us at the
 //! vector's time) and the same `Vary`. Every failure names its vector id.
 #![cfg(feature = "http")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+#[allow(unused_imports)]
+use crate::at::{self, prelude::*};
+use crate::common;
 
 use std::collections::BTreeMap;
 
@@ -74,8 +70,9 @@ fn expected_attributes(attrs: &Value) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The settings of a vector as our configuration.
-fn config(id: &str, settings: &Value) -> CookieConfig {
+/// The settings of a vector as our configuration: the session's and the
+/// cookie's.
+fn config(id: &str, settings: &Value) -> (SessionConfig, CookieConfig) {
     let s = |name: &str| {
         settings
             .as_object()
@@ -86,23 +83,24 @@ fn config(id: &str, settings: &Value) -> CookieConfig {
     let same_site = s("SESSION_COOKIE_SAMESITE")
         .as_str()
         .map(|v| v.parse::<SameSite>().unwrap());
-    CookieConfig::new()
-        // Django's exact behaviour: a session's own expiry is not enforced
-        // on load (so a cookie with a past `_session_expiry` still decodes).
-        .with_session_config(
-            SessionConfig::new()
-                .with_use_tz(s("USE_TZ").as_bool().unwrap())
-                .with_enforce_expiry(false),
-        )
+    // Django's exact behaviour: a session's own expiry is not enforced on
+    // load (so a cookie with a past `_session_expiry` still decodes).
+    let session = at::config()
+        .with_use_tz(s("USE_TZ").as_bool().unwrap())
+        .with_enforce_expiry(false)
+        .with_cookie_age(time::Duration::seconds(
+            s("SESSION_COOKIE_AGE").as_i64().unwrap(),
+        ))
+        .with_expire_at_browser_close(s("SESSION_EXPIRE_AT_BROWSER_CLOSE").as_bool().unwrap());
+    let cookie = CookieConfig::new()
         .with_name(s("SESSION_COOKIE_NAME").as_str().unwrap())
-        .with_age(s("SESSION_COOKIE_AGE").as_i64().unwrap())
         .with_domain(s("SESSION_COOKIE_DOMAIN").as_str().map(str::to_owned))
         .with_path(s("SESSION_COOKIE_PATH").as_str().map(str::to_owned))
         .with_secure(s("SESSION_COOKIE_SECURE").as_bool().unwrap())
         .with_http_only(s("SESSION_COOKIE_HTTPONLY").as_bool().unwrap())
         .with_same_site(same_site)
-        .with_save_every_request(s("SESSION_SAVE_EVERY_REQUEST").as_bool().unwrap())
-        .with_expire_at_browser_close(s("SESSION_EXPIRE_AT_BROWSER_CLOSE").as_bool().unwrap())
+        .with_save_every_request(s("SESSION_SAVE_EVERY_REQUEST").as_bool().unwrap());
+    (session, cookie)
 }
 
 /// Runs one view op the way the vector generator ran it on
@@ -135,7 +133,7 @@ fn run_op(id: &str, session: &mut Session, op: &[Value], now: f64) -> Option<Val
         "set_expiry" => {
             let expiry = match arg(1) {
                 Value::Null => Expiry::Default,
-                v => Expiry::Seconds(v.as_i64().unwrap()),
+                v => Expiry::Idle(time::Duration::seconds(v.as_i64().unwrap())),
             };
             session.set_expiry_at(expiry, now);
             None
@@ -167,10 +165,11 @@ fn middleware_vectors() {
             .iter()
             .map(|v| v.as_str().unwrap())
             .collect();
-        let config = config(&id, settings);
+        let (session_config, config) = config(&id, settings);
         let cookie_name = config.name().to_owned();
-        let middleware = SessionMiddleware::new(&keyring(secret, &fallbacks), config)
-            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        let middleware =
+            SessionMiddleware::new(&keyring(secret, &fallbacks), session_config, config)
+                .unwrap_or_else(|e| panic!("{id}: {e}"));
         let now = field(case, "now").as_f64().unwrap();
 
         // The request.
@@ -295,10 +294,19 @@ fn middleware_vectors() {
 #[test]
 fn fallback_key_cookie_is_resigned_with_the_current_key() {
     let now = 1_700_001_000.0;
-    let old = SessionMiddleware::new(&keyring("old-secret", &[]), CookieConfig::new()).unwrap();
-    let new = SessionMiddleware::new(&keyring("new-secret", &["old-secret"]), CookieConfig::new())
-        .unwrap();
-    let mut s = Session::new();
+    let old = SessionMiddleware::new(
+        &keyring("old-secret", &[]),
+        at::config(),
+        CookieConfig::new(),
+    )
+    .unwrap();
+    let new = SessionMiddleware::new(
+        &keyring("new-secret", &["old-secret"]),
+        at::config(),
+        CookieConfig::new(),
+    )
+    .unwrap();
+    let mut s = at::session();
     s.insert("a", 1);
     let token = old.codec().save_at(&mut s, now - 10.0).unwrap();
 
@@ -321,8 +329,12 @@ fn fallback_key_cookie_is_resigned_with_the_current_key() {
     .unwrap();
     let line = response[SET_COOKIE].to_str().unwrap();
     let value = parse_set_cookie(line).value;
-    let only_new =
-        SessionMiddleware::new(&keyring("new-secret", &[]), CookieConfig::new()).unwrap();
+    let only_new = SessionMiddleware::new(
+        &keyring("new-secret", &[]),
+        at::config(),
+        CookieConfig::new(),
+    )
+    .unwrap();
     let back = only_new.codec().try_load_at(Some(&value), now).unwrap();
     assert_eq!(back.key_index(), Some(0));
     assert_eq!(back.len(), 2);

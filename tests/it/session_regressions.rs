@@ -1,20 +1,13 @@
 //! Named regression tests for session-layer differences from Django that
 //! the interop tests found.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-use signed_session::session::{Expiry, SessionCodec, SessionConfig};
+#[allow(unused_imports)]
+use crate::at::{self, prelude::*};
+use signed_session::session::{Expiry, SessionCodec};
 use signed_session::{Keyring, Secret, Value};
 
 fn refused_cookie() -> (SessionCodec, String) {
-    let codec = SessionCodec::new(
-        &Keyring::new(Secret::new("k").unwrap()),
-        SessionConfig::new(),
-    );
+    let codec = SessionCodec::new(&Keyring::new(Secret::new("k").unwrap()), at::config());
     let mut s = codec.load_at(None, 1_700_000_000.0);
     s.insert("a", 1);
     let cookie = codec.save_at(&mut s, 1_700_000_000.0).unwrap();
@@ -29,11 +22,14 @@ fn refused_cookie() -> (SessionCodec, String) {
 fn pop_first_on_refused_cookie_is_not_modified() {
     let (codec, tampered) = refused_cookie();
     let mut s = codec.load_at(Some(&tampered), 1_700_000_000.0);
-    assert_eq!(s.pop("a"), None);
+    assert_eq!(s.remove("a"), None);
     assert!(s.accessed());
     assert!(!s.modified());
     let mut s = codec.load_at(Some(&tampered), 1_700_000_000.0);
-    assert_eq!(s.pop_or("a", 5), Value::from(5));
+    assert_eq!(
+        s.remove("a").unwrap_or_else(|| Value::from(5)),
+        Value::from(5)
+    );
     assert!(!s.modified());
 }
 

@@ -10,14 +10,10 @@
 //!
 //! Seeded like `interop_signing` (`SIGNED_SESSION_INTEROP_SEED`).
 #![cfg(feature = "http")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod oracle;
+#[allow(unused_imports)]
+use crate::at::{self, prelude::*};
+use crate::oracle;
 
 use http::header::{COOKIE, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, StatusCode};
@@ -110,34 +106,41 @@ impl Mw {
         ])
     }
 
-    fn config(&self) -> CookieConfig {
+    /// The session settings, on `base` (which brings the clock).
+    fn session_config(&self, base: SessionConfig) -> SessionConfig {
+        // Django's exact load behaviour: per-session expiry not enforced.
+        base.with_use_tz(self.use_tz)
+            .with_enforce_expiry(false)
+            .with_limits(ops::roomy_limits())
+            .with_cookie_age(time::Duration::seconds(self.age))
+            .with_expire_at_browser_close(self.expire_at_browser_close)
+    }
+
+    fn cookie_config(&self) -> CookieConfig {
         CookieConfig::new()
-            // Django's exact load behaviour: per-session expiry not enforced.
-            .with_session_config(
-                SessionConfig::new()
-                    .with_use_tz(self.use_tz)
-                    .with_enforce_expiry(false)
-                    .with_limits(ops::roomy_limits()),
-            )
             .with_name(self.name.as_str())
             .with_domain(self.domain.clone())
             .with_path(self.path.clone())
             .with_secure(self.secure)
             .with_http_only(self.http_only)
             .with_same_site(self.same_site.map(|s| s.parse::<SameSite>().unwrap()))
-            .with_age(self.age)
             .with_save_every_request(self.save_every_request)
-            .with_expire_at_browser_close(self.expire_at_browser_close)
             // Django has no size limit; the scripts stay far below 4096 anyway.
             .with_size_budget(1 << 20)
     }
 
-    fn rust(&self) -> SessionMiddleware {
+    /// Our middleware with these settings, reading `base`'s clock.
+    fn rust_with(&self, base: SessionConfig) -> SessionMiddleware {
         let mut ring = Keyring::new(Secret::new(self.secret.as_str()).unwrap());
         for f in &self.fallbacks {
             ring = ring.with_fallback(Secret::new(f.as_str()).unwrap());
         }
-        SessionMiddleware::new(&ring, self.config()).unwrap()
+        SessionMiddleware::new(&ring, self.session_config(base), self.cookie_config()).unwrap()
+    }
+
+    /// Our middleware replaying scripted times.
+    fn rust(&self) -> SessionMiddleware {
+        self.rust_with(at::config())
     }
 }
 
@@ -846,8 +849,9 @@ mod tower_side {
     use axum::response::IntoResponse;
     use axum::routing::get;
     use http::{HeaderValue, Request, StatusCode};
+    use signed_session::clock::{Clock, SystemClock};
     use signed_session::http::{SessionHandle, SessionLayer, SessionMiddleware};
-    use signed_session::{Value, clock};
+    use signed_session::{SessionConfig, Value};
     use tower_service::Service;
 
     use super::{Answer, Mw, Ours, ops};
@@ -859,6 +863,12 @@ mod tower_side {
         pub retries: usize,
     }
 
+    /// The system clock as fractional Unix seconds.
+    fn system_now() -> f64 {
+        let t = SystemClock.now();
+        t.unix_timestamp() as f64 + f64::from(t.nanosecond()) / 1e9
+    }
+
     impl Tower {
         pub fn new(mw: &Mw) -> Self {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -866,7 +876,8 @@ mod tower_side {
                 .build()
                 .unwrap();
             Tower {
-                layer: SessionLayer::from_middleware(mw.rust()),
+                // The system clock: the layer runs as a service would.
+                layer: SessionLayer::new(mw.rust_with(SessionConfig::new())),
                 rt,
                 retries: 0,
             }
@@ -882,7 +893,7 @@ mod tower_side {
             let results = Arc::new(Mutex::new(Value::Null));
             let (sink, ops, vary) = (Arc::clone(&results), ops.to_vec(), vary.map(str::to_owned));
             let handler = move |session: SessionHandle| async move {
-                let now = clock::now();
+                let now = system_now();
                 let middleware = session.middleware().clone();
                 let out = session.with_mut(|s| ops::run_all(middleware.codec(), s, &ops, now));
                 *sink.lock().unwrap() = Value::Array(out);
@@ -952,9 +963,9 @@ mod tower_side {
             _scripted: f64,
         ) -> (Answer, f64) {
             loop {
-                let before = clock::now();
+                let before = system_now();
                 let answer = self.once(cookie, ops, status, vary);
-                let after = clock::now();
+                let after = system_now();
                 if before.floor() == after.floor() && before.fract() > 0.001 {
                     return (answer, before);
                 }

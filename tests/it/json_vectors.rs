@@ -4,17 +4,11 @@
 //! The vectors file is itself Python-written JSON, so it is read with the
 //! crate's own reader: it must keep `1.0` apart from `1` and keep big
 //! integers whole, which `serde_json` cannot.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
+#[allow(unused_imports)]
+use crate::at::{self, prelude::*};
+use python_json::{DEFAULT_MAX_DEPTH, JsonErrorKind, from_slice, parse_object_raw, to_vec};
 use signed_session::Value;
-use python_json::{
-    DEFAULT_MAX_DEPTH, JsonErrorKind, from_slice, parse_object_raw, to_vec,
-};
 use signed_session::encoding::{b64, zlib};
 
 /// The vectors file, parsed.

@@ -6,15 +6,11 @@
 //! * With enforcement on, a session loads if and only if it is not past its
 //!   own expiry (worked out here from the operations, not by the crate),
 //!   and never loads after it.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
+#[allow(unused_imports)]
+use crate::at::{self, prelude::*};
 use proptest::prelude::*;
-use signed_session::session::{Expiry, Session, SessionCodec, SessionConfig};
+use signed_session::session::{Expiry, Session, SessionCodec};
 use signed_session::signing::{Keyring, Limits, Secret};
 use signed_session::{DecodeError, DecodeErrorKind, Map, Value};
 use time::{Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
@@ -27,10 +23,10 @@ fn codec(enforce: bool) -> SessionCodec {
     let limits = Limits::default()
         .with_max_token_len(1 << 20)
         .with_max_inflated_len(1 << 20);
-    let config = SessionConfig::new()
+    let config = at::config()
         .with_enforce_expiry(enforce)
         .with_limits(limits)
-        .with_cookie_age(COOKIE_AGE);
+        .with_cookie_age(time::Duration::seconds(COOKIE_AGE));
     SessionCodec::new(&keys, config)
 }
 
@@ -155,12 +151,12 @@ fn apply(s: &mut Session, ops: &[Op], now: f64) -> Model {
                 let _ = s.remove(k);
             }
             Op::PopOr(k, v) => {
-                let _ = s.pop_or(k, v.clone());
+                let _ = s.remove(k).unwrap_or_else(|| Value::from(v.clone()));
             }
             Op::SetDefault(k, v) => {
-                let _ = s.setdefault(k.clone(), v.clone());
+                let _ = s.get_or_insert(k.clone(), v.clone());
             }
-            Op::Update(kv) => s.update(kv.clone()),
+            Op::Update(kv) => s.extend(kv.clone()),
             Op::Delete(k) => {
                 let _ = s.delete(k);
             }
@@ -175,8 +171,12 @@ fn apply(s: &mut Session, ops: &[Op], now: f64) -> Model {
             Op::SetExpiry(choice) => {
                 let (expiry, m) = match *choice {
                     ExpiryChoice::Default => (Expiry::Default, Model::None),
-                    ExpiryChoice::Seconds(0) => (Expiry::Seconds(0), Model::None),
-                    ExpiryChoice::Seconds(n) => (Expiry::Seconds(n), Model::Seconds(n)),
+                    ExpiryChoice::Seconds(0) => {
+                        (Expiry::Idle(time::Duration::seconds(0)), Model::None)
+                    }
+                    ExpiryChoice::Seconds(n) => {
+                        (Expiry::Idle(time::Duration::seconds(n)), Model::Seconds(n))
+                    }
                     ExpiryChoice::InMillis(ms) => (
                         Expiry::In(Duration::milliseconds(ms)),
                         Model::AtMicros(micros(now) + i128::from(ms) * 1000),
@@ -196,7 +196,7 @@ fn apply(s: &mut Session, ops: &[Op], now: f64) -> Model {
                 s.set_expiry_at(expiry, now);
                 model = m;
             }
-            Op::MarkModified => s.mark_modified(),
+            Op::MarkModified => s.set_modified(true),
             Op::SetTestCookie => s.set_test_cookie(),
             Op::DeleteTestCookie => {
                 let _ = s.delete_test_cookie();
@@ -249,7 +249,7 @@ proptest! {
         prop_assert_eq!(loaded.as_map(), s.as_map());
         prop_assert_eq!(loaded.get_expiry_age_at(t1), s.get_expiry_age_at(t1));
         prop_assert_eq!(loaded.get_expiry_date_at(t1), s.get_expiry_date_at(t1));
-        prop_assert_eq!(loaded.get_expire_at_browser_close(), s.get_expire_at_browser_close());
+        prop_assert_eq!(loaded.expire_at_browser_close(), s.expire_at_browser_close());
 
         // Saving the loaded session again at the same time gives the same cookie.
         let mut again = loaded;

@@ -1,0 +1,40 @@
+//! The integration tests of `signed-session`, as one test binary.
+//!
+//! - Golden vectors made by Django (`tests/vectors/`): `django_vectors`,
+//!   `json_vectors`, `session_vectors`, `middleware_vectors`.
+//! - A live Django as the oracle (`tests/django_oracle.py`, started once per
+//!   run): `interop_signing`, `interop_session`, `interop_middleware`.
+//! - Bounds, regressions and properties: `adversarial`, `reliability`,
+//!   `session_regressions`, `session_props`, `fuzz_regressions`.
+//! - Real HTTP on loopback: `tower_layer`, `demo`.
+//!
+//! Times in the vectors are Python floats; [`at`] replays calls at such
+//! times through the public clock API.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+mod at;
+mod common;
+#[cfg(feature = "axum")]
+mod http_client;
+mod oracle;
+
+mod adversarial;
+mod demo;
+mod django_vectors;
+mod fuzz_regressions;
+mod interop_middleware;
+mod interop_session;
+mod interop_signing;
+mod json_vectors;
+mod middleware_vectors;
+mod reliability;
+mod session_props;
+mod session_regressions;
+mod session_vectors;
+mod tower_layer;
