@@ -53,7 +53,7 @@ pub enum SignatureFailure {
 }
 
 /// What was wrong inside a validly signed token, step by step in the order
-/// Django decodes (spec §3).
+/// Django decodes (docs/django-format.md §3).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PayloadError {

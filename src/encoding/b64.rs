@@ -1,4 +1,4 @@
-//! Django's base64 (spec §2.3): URL-safe alphabet, `=` padding stripped on
+//! Django's base64 (docs/django-format.md §2.3): URL-safe alphabet, `=` padding stripped on
 //! encode. The decoder mirrors Python's non-validating `urlsafe_b64decode`
 //! after Django re-pads the text.
 

@@ -1,4 +1,4 @@
-//! Django's base62 timestamps (spec §2.4): digits `0-9A-Za-z`, most
+//! Django's base62 timestamps (docs/django-format.md §2.4): digits `0-9A-Za-z`, most
 //! significant first, an optional leading `-`.
 
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -55,7 +55,7 @@ pub enum Outcome {
 /// [`process_response`](Self::process_response)) after it. The time comes
 /// from the [`SessionConfig`]'s clock.
 ///
-/// The response headers are Django's, byte for byte (spec §6):
+/// The response headers are Django's, byte for byte (docs/django-format.md §6):
 ///
 /// * **delete**: the request had the cookie and the session is now
 ///   [blank](Session::is_blank) (after [`flush`](Session::flush), or when

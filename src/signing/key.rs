@@ -1,4 +1,4 @@
-//! Secrets, the keyring, and the per-salt derived HMAC keys (spec §2.5).
+//! Secrets, the keyring, and the per-salt derived HMAC keys (docs/django-format.md §2.5).
 
 use core::fmt;
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! The middle layer: Django's `django.core.signing` (spec §2 and §3).
+//! The middle layer: Django's `django.core.signing` (docs/django-format.md §2 and §3).
 //!
 //! - [`Secret`] and [`Keyring`]: the current key and its fallbacks.
 //! - [`Signer`] and [`TimestampSigner`]: signatures over plain strings.

@@ -1,5 +1,5 @@
 //! `signing.dumps` / `signing.loads`: JSON values as signed, timestamped,
-//! optionally compressed tokens (spec §2 and §3).
+//! optionally compressed tokens (docs/django-format.md §2 and §3).
 
 use core::any::Any;
 use std::sync::Arc;
@@ -348,10 +348,10 @@ impl ObjectSigner {
 )]
 fn from_value<T: DeserializeOwned + 'static>(value: Value) -> Result<T, json::ValueError> {
     let mut slot = Some(value);
-    if let Some(same) = (&mut slot as &mut dyn Any).downcast_mut::<Option<T>>() {
-        if let Some(value) = same.take() {
-            return Ok(value);
-        }
+    if let Some(same) = (&mut slot as &mut dyn Any).downcast_mut::<Option<T>>()
+        && let Some(value) = same.take()
+    {
+        return Ok(value);
     }
     json::from_value(slot.expect("the value is still in its slot when T is not Value"))
 }

@@ -1,5 +1,5 @@
 //! `Signer` and `TimestampSigner`: Django's `django.core.signing` over
-//! plain strings (spec §2.4–2.6 and steps 1–4 of §3).
+//! plain strings (docs/django-format.md §2.4–2.6 and steps 1–4 of §3).
 
 use core::fmt;
 
@@ -230,7 +230,7 @@ pub(crate) fn whole_seconds(now: f64) -> i64 {
     now.trunc() as i64
 }
 
-/// The age check of spec §3 step 4: strictly greater than `max_age` expires.
+/// The age check of docs/django-format.md §3 step 4: strictly greater than `max_age` expires.
 ///
 /// A time or a limit that is not a finite number (NaN, an infinity) fails
 /// closed: `age > max_age` is false for NaN, so a plain comparison would

@@ -8,7 +8,6 @@
 //! (`a_token_over_the_limit_costs_no_hmac`); here the same token is shown to
 //! carry a valid signature, so `TooLong` cannot come from a failed check.
 
-#[allow(unused_imports)]
 use crate::at::{self, prelude::*, with_now};
 use python_json::JsonErrorKind;
 use signed_session::dangerous::inspect;

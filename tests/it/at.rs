@@ -17,7 +17,7 @@ use python_json::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use signed_session::clock::Clock;
-use signed_session::session::{Expiry, ExpiryArgs, Session, SessionCodec, SessionConfig};
+use signed_session::session::{Expiry, Session, SessionCodec, SessionConfig};
 use signed_session::signing::{Keyring, Loaded, ObjectSigner, TimestampSigner, TimestampUnsigned};
 use signed_session::{DecodeError, EncodeError};
 use time::{Duration, OffsetDateTime};
@@ -177,9 +177,7 @@ impl SessionCodecAt for SessionCodec {
 pub trait SessionAt {
     fn set_expiry_at(&mut self, expiry: Expiry, now: f64);
     fn get_expiry_age_at(&self, now: f64) -> i64;
-    fn get_expiry_age_with(&self, args: &ExpiryArgs, now: f64) -> i64;
     fn get_expiry_date_at(&self, now: f64) -> OffsetDateTime;
-    fn get_expiry_date_with(&self, args: &ExpiryArgs, now: f64) -> OffsetDateTime;
 }
 
 impl SessionAt for Session {
@@ -189,14 +187,8 @@ impl SessionAt for Session {
     fn get_expiry_age_at(&self, now: f64) -> i64 {
         with_now(now, || self.expiry_age().whole_seconds())
     }
-    fn get_expiry_age_with(&self, args: &ExpiryArgs, now: f64) -> i64 {
-        with_now(now, || self.expiry_age_with(args).whole_seconds())
-    }
     fn get_expiry_date_at(&self, now: f64) -> OffsetDateTime {
         with_now(now, || self.expiry_date())
-    }
-    fn get_expiry_date_with(&self, args: &ExpiryArgs, now: f64) -> OffsetDateTime {
-        with_now(now, || self.expiry_date_with(args))
     }
 }
 

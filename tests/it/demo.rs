@@ -8,7 +8,7 @@ use crate::http_client;
 
 #[allow(dead_code)]
 #[path = "../../examples/demo.rs"]
-mod demo;
+mod app;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -25,7 +25,7 @@ use signed_session::session::Expiry;
 use signed_session::{Keyring, Secret, SessionConfig};
 
 fn dev_keys() -> Keyring {
-    Keyring::new(Secret::new(demo::DEVELOPMENT_SECRET).unwrap())
+    Keyring::new(Secret::new(app::DEVELOPMENT_SECRET).unwrap())
 }
 
 /// A browser's cookie jar for the one session cookie.
@@ -71,7 +71,7 @@ impl Browser {
 
 #[tokio::test]
 async fn a_visit_through_the_demo() {
-    let addr = serve(demo::app(&dev_keys(), true)).await;
+    let addr = serve(app::app(&dev_keys(), true)).await;
     let mut browser = Browser { addr, cookie: None };
 
     let page = browser.get("/").await;
@@ -156,7 +156,7 @@ async fn a_visit_through_the_demo() {
 
 #[tokio::test]
 async fn an_expired_short_session_is_refused() {
-    let addr = serve(demo::app(&dev_keys(), true)).await;
+    let addr = serve(app::app(&dev_keys(), true)).await;
     // What the browser would still hold 40 s after "expire in 30 s", had it
     // not dropped the cookie itself.
     let clock = ManualClock::new(SystemClock.now() - time::Duration::seconds(40));
@@ -164,7 +164,7 @@ async fn an_expired_short_session_is_refused() {
     let middleware = SessionMiddleware::new(&dev_keys(), config, CookieConfig::new()).unwrap();
     let mut session = middleware.codec().new_session();
     session.insert("visits", 7);
-    session.set_expiry(Expiry::Idle(time::Duration::seconds(demo::SHORT_EXPIRY)));
+    session.set_expiry(Expiry::Idle(time::Duration::seconds(app::SHORT_EXPIRY)));
     let token = middleware.codec().save(&mut session).unwrap();
 
     let page = get(addr, "/", Some(&format!("sessionid={token}"))).await;
@@ -208,11 +208,11 @@ fn run_binary(secret: Option<&str>) -> (Reply, String) {
     let mut command = Command::new(demo_binary());
     command
         .env("PORT", "0")
-        .env_remove(demo::SECRET_ENV)
+        .env_remove(app::SECRET_ENV)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if let Some(secret) = secret {
-        command.env(demo::SECRET_ENV, secret);
+        command.env(app::SECRET_ENV, secret);
     }
     let mut child = command.spawn().unwrap();
 

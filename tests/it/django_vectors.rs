@@ -1,7 +1,6 @@
 //! Replays the `dumps`, `signer` and `loads` golden vectors made by real
 //! Django (tests/vectors/django.json). Every failure names its vector id.
 
-#[allow(unused_imports)]
 use crate::at::{self, prelude::*};
 use crate::common;
 

@@ -6,7 +6,6 @@
 //!   strict one, and a token over the length limit is refused as too long.
 //! - Each crash or timeout the fuzzers found has a named test below.
 
-#[allow(unused_imports)]
 use crate::at::{self, prelude::*};
 use std::path::{Path, PathBuf};
 

@@ -11,7 +11,6 @@
 //! Seeded like `interop_signing` (`SIGNED_SESSION_INTEROP_SEED`).
 #![cfg(feature = "http")]
 
-#[allow(unused_imports)]
 use crate::at::{self, prelude::*};
 use crate::oracle;
 

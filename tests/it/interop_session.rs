@@ -7,8 +7,7 @@
 //!
 //! Seeded like `interop_signing` (`SIGNED_SESSION_INTEROP_SEED`).
 
-#[allow(unused_imports)]
-use crate::at::{self, prelude::*};
+use crate::at::prelude::*;
 use crate::oracle;
 
 use oracle::ops::{self, Settings, iso_in_offset, iso_naive, iso_utc, op};
@@ -624,9 +623,7 @@ fn pop_first_on_a_refused_cookie_leaves_modified_false() {
 
     let mut with_default = codec.load_at(Some(&tampered), t0);
     assert_eq!(
-        with_default
-            .remove("a")
-            .unwrap_or_else(|| Value::from(Value::Null)),
+        with_default.remove("a").unwrap_or_else(|| Value::Null),
         Value::Null
     );
     let mut without_default = codec.load_at(Some(&tampered), t0);

@@ -9,7 +9,6 @@
 //! `SIGNED_SESSION_INTEROP_SEED=<n>` replays a run
 //! (`SIGNED_SESSION_INTEROP_CASES=<n>` changes the number of cases).
 
-#[allow(unused_imports)]
 use crate::at::{self, prelude::*};
 use crate::oracle;
 

@@ -5,8 +5,6 @@
 //! crate's own reader: it must keep `1.0` apart from `1` and keep big
 //! integers whole, which `serde_json` cannot.
 
-#[allow(unused_imports)]
-use crate::at::{self, prelude::*};
 use python_json::{DEFAULT_MAX_DEPTH, JsonErrorKind, from_slice, parse_object_raw, to_vec};
 use signed_session::Value;
 use signed_session::encoding::{b64, zlib};

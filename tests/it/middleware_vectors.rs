@@ -4,7 +4,6 @@
 //! vector's time) and the same `Vary`. Every failure names its vector id.
 #![cfg(feature = "http")]
 
-#[allow(unused_imports)]
 use crate::at::{self, prelude::*};
 use crate::common;
 

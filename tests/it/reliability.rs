@@ -4,7 +4,6 @@
 //! limits, saving either fails with a typed error or loads back equal, at
 //! the codec level and through the HTTP middleware.
 
-#[allow(unused_imports)]
 use crate::at::{self, prelude::*};
 use proptest::prelude::*;
 use signed_session::error::report;

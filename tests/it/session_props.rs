@@ -7,7 +7,6 @@
 //!   own expiry (worked out here from the operations, not by the crate),
 //!   and never loads after it.
 
-#[allow(unused_imports)]
 use crate::at::{self, prelude::*};
 use proptest::prelude::*;
 use signed_session::session::{Expiry, Session, SessionCodec};
@@ -151,7 +150,7 @@ fn apply(s: &mut Session, ops: &[Op], now: f64) -> Model {
                 let _ = s.remove(k);
             }
             Op::PopOr(k, v) => {
-                let _ = s.remove(k).unwrap_or_else(|| Value::from(v.clone()));
+                let _ = s.remove(k).unwrap_or_else(|| v.clone());
             }
             Op::SetDefault(k, v) => {
                 let _ = s.get_or_insert(k.clone(), v.clone());

@@ -1,7 +1,6 @@
 //! Named regression tests for session-layer differences from Django that
 //! the interop tests found.
 
-#[allow(unused_imports)]
 use crate::at::{self, prelude::*};
 use signed_session::session::{Expiry, SessionCodec};
 use signed_session::{Keyring, Secret, Value};

@@ -9,7 +9,6 @@
 //! test finds those phases itself and checks that they are exactly the
 //! expected vectors.
 
-#[allow(unused_imports)]
 use crate::at::{self, prelude::*};
 use crate::common;
 
@@ -101,17 +100,12 @@ fn run_op(codec: &SessionCodec, s: &mut Session, op: &[Value], now: f64, at: &st
             Outcome::None
         }
         "get" if op.len() == 2 => v(s.get(key()).cloned().unwrap_or(Value::Null)),
-        "get" => v(s
-            .get(key())
-            .cloned()
-            .unwrap_or_else(|| Value::from(arg(2).clone()))),
+        "get" => v(s.get(key()).cloned().unwrap_or_else(|| arg(2).clone())),
         "getitem" => s.get(key()).map_or(Outcome::KeyError, |x| v(x.clone())),
         "contains" => v(s.contains_key(key()).into()),
         "has_key" => v(s.contains_key(key()).into()),
         "pop" if op.len() == 2 => s.remove(key()).map_or(Outcome::KeyError, v),
-        "pop" => v(s
-            .remove(key())
-            .unwrap_or_else(|| Value::from(arg(2).clone()))),
+        "pop" => v(s.remove(key()).unwrap_or_else(|| arg(2).clone())),
         "setdefault" => v(s.get_or_insert(key(), arg(2).clone()).clone()),
         "update" => {
             s.extend(arg(1).as_object().unwrap().clone());

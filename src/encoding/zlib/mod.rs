@@ -1,4 +1,4 @@
-//! zlib (RFC 1950) as Django uses it (spec §2.2): `zlib.compress` at level 6
+//! zlib (RFC 1950) as Django uses it (docs/django-format.md §2.2): `zlib.compress` at level 6
 //! on encode; on decode any zlib stream, with trailing bytes after the end
 //! of the stream ignored, and (past Django) a cap on the inflated size.
 //!

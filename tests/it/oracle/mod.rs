@@ -11,8 +11,6 @@
 //! `SIGNED_SESSION_REQUIRE_DJANGO=1`, and otherwise says why it skips and
 //! returns `None`.
 
-#[allow(unused_imports)]
-use crate::at::{self, prelude::*};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};

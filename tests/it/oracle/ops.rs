@@ -3,7 +3,6 @@
 //! [`Session`], with results in the same shape (`{"r": value}` or
 //! `{"raises": "KeyError"}`), so the two sides compare with `==`.
 
-#[allow(unused_imports)]
 use crate::at::{self, prelude::*};
 use signed_session::Value;
 use signed_session::session::{
@@ -154,15 +153,12 @@ pub fn run(codec: &SessionCodec, s: &mut Session, op: &[Value], now: f64) -> Val
             r(Value::Null)
         }
         "get" if op.len() == 2 => r(s.get(&key()).cloned().unwrap_or(Value::Null)),
-        "get" => r(s
-            .get(&key())
-            .cloned()
-            .unwrap_or_else(|| Value::from(arg(2)))),
+        "get" => r(s.get(&key()).cloned().unwrap_or_else(|| arg(2))),
         "getitem" => s.get(&key()).map_or_else(raises, |v| r(v.clone())),
         "contains" => r(s.contains_key(&key())),
         "has_key" => r(s.contains_key(&key())),
         "pop" if op.len() == 2 => s.remove(&key()).map_or_else(raises, r),
-        "pop" => r(s.remove(&key()).unwrap_or_else(|| Value::from(arg(2)))),
+        "pop" => r(s.remove(&key()).unwrap_or_else(|| arg(2))),
         "setdefault" => r(s.get_or_insert(key(), arg(2)).clone()),
         "update" => {
             s.extend(arg(1).as_object().unwrap().clone());

@@ -7,8 +7,6 @@
 //! 64 bits, long repetitive strings that compress, and object keys that
 //! are not in sorted order.
 
-#[allow(unused_imports)]
-use crate::at::{self, prelude::*};
 use signed_session::{Map, Number, Value};
 
 /// SplitMix64: tiny, seedable, and good enough to spread test cases.
