@@ -2,11 +2,13 @@
 //! through the crate's own Python-compatible JSON reader and writer so that
 //! `1.0` stays a float and big integers survive the trip.
 
-use signed_session::Value;
 use python_json as json;
+use python_json::Map;
+use signed_session::Value;
+use signed_session::clock::ManualClock;
 use signed_session::encoding::zlib;
 use signed_session::signing::{Compression, DEFAULT_SALT, Keyring, ObjectSigner, Secret};
-use python_json::Map;
+use time::{Duration, OffsetDateTime};
 
 /// How deeply a request may nest (a payload inside a request inside a case).
 const MAX_REQUEST_DEPTH: usize = 256;
@@ -23,6 +25,16 @@ impl Failure {
         Failure {
             kind: "bad_request",
             message: message.into(),
+        }
+    }
+
+    /// A time or an age that is not a finite number, or not one the crate
+    /// can represent: refused as `expired`, so that a host sending `NaN`
+    /// or an infinity never gets a token through an age check.
+    fn time(message: String) -> Self {
+        Failure {
+            kind: "expired",
+            message,
         }
     }
 
@@ -89,22 +101,79 @@ pub(crate) fn req_str<'a>(request: &'a Value, name: &str) -> Result<&'a str, Fai
         .ok_or_else(|| Failure::request(format!("\"{name}\" is not a string")))
 }
 
-/// A required number field, as seconds.
-pub(crate) fn req_f64(request: &Value, name: &str) -> Result<f64, Failure> {
-    req(request, name)?
-        .as_f64()
-        .ok_or_else(|| Failure::request(format!("\"{name}\" is not a number")))
+/// Fractional seconds as whole nanoseconds, exactly: the whole seconds and
+/// the fraction are converted apart (one f64 holding the nanoseconds of
+/// today's times would round them to 256 ns, which breaks Django's rounding
+/// to the microsecond). `None` for NaN, the infinities and anything past
+/// `i128`.
+fn exact_nanos(seconds: f64) -> Option<i128> {
+    if !seconds.is_finite() {
+        return None;
+    }
+    let whole = seconds.floor();
+    // Both are finite whole numbers here; `as` saturates, and a saturated
+    // value is then refused by the checked arithmetic or by the range
+    // checks of the callers.
+    let fraction = ((seconds - whole) * 1e9).round() as i128;
+    (whole as i128)
+        .checked_mul(1_000_000_000)?
+        .checked_add(fraction)
 }
 
-/// An optional number field (absent or `null` is `None`).
-pub(crate) fn opt_f64(request: &Value, name: &str) -> Result<Option<f64>, Failure> {
-    match opt(request, name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_f64()
-            .map(Some)
-            .ok_or_else(|| Failure::request(format!("\"{name}\" is not a number"))),
+/// A number field of the request, as `f64`. A number too large for an
+/// `f64` (a big integer) is given as infinity, so that it fails closed with
+/// the other non-finite values.
+fn number(value: &Value, name: &str) -> Result<f64, Failure> {
+    match value {
+        Value::Number(n) => Ok(n.as_f64().unwrap_or(f64::INFINITY)),
+        _ => Err(Failure::request(format!("\"{name}\" is not a number"))),
     }
+}
+
+/// A required time field (Unix seconds, with a fraction) as an instant.
+///
+/// # Errors
+/// `bad_request` when it is absent or not a number; `expired` (fail
+/// closed) when it is not finite or outside the years -9999 to 9999.
+pub(crate) fn req_instant(request: &Value, name: &str) -> Result<OffsetDateTime, Failure> {
+    instant(number(req(request, name)?, name)?, name)
+}
+
+/// Unix seconds as an instant; see [`req_instant`].
+fn instant(seconds: f64, name: &str) -> Result<OffsetDateTime, Failure> {
+    exact_nanos(seconds)
+        .and_then(|nanos| OffsetDateTime::from_unix_timestamp_nanos(nanos).ok())
+        .ok_or_else(|| {
+            Failure::time(format!(
+                "\"{name}\" ({seconds}) is not a representable time"
+            ))
+        })
+}
+
+/// A clock set to the request's time field `name`, for one request.
+pub(crate) fn req_clock(request: &Value, name: &str) -> Result<ManualClock, Failure> {
+    req_instant(request, name).map(ManualClock::new)
+}
+
+/// An optional age field in seconds (absent or `null` is `None`).
+///
+/// # Errors
+/// `bad_request` when it is not a number; `expired` (fail closed) when it
+/// is not finite or beyond what a [`Duration`] holds.
+pub(crate) fn opt_duration(request: &Value, name: &str) -> Result<Option<Duration>, Failure> {
+    let seconds = match opt(request, name) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(v) => number(v, name)?,
+    };
+    exact_nanos(seconds)
+        .and_then(|nanos| {
+            let whole = i64::try_from(nanos.div_euclid(1_000_000_000)).ok()?;
+            // In 0..1e9, so it fits.
+            let fraction = i32::try_from(nanos.rem_euclid(1_000_000_000)).ok()?;
+            Some(Duration::new(whole, fraction))
+        })
+        .map(Some)
+        .ok_or_else(|| Failure::time(format!("\"{name}\" ({seconds}) is not a representable age")))
 }
 
 /// The keyring of a request: `secret` and the optional `fallback_keys`
@@ -161,11 +230,12 @@ pub(crate) fn dumps(input: &[u8]) -> Vec<u8> {
             None | Some(Value::Bool(false)) => Compression::Never,
             Some(_) => return Err(Failure::request("\"compress\" is not a boolean")),
         };
-        let now = req_f64(request, "timestamp")?;
+        let clock = req_clock(request, "timestamp")?;
         let text = json::to_vec(req(request, "payload")?);
         let token = ObjectSigner::new(&ring, salt)
             .with_compression(compression)
-            .dumps_json_at(&text, now)?;
+            .with_clock(clock)
+            .dumps_json(&text)?;
         let mut out = Map::new();
         out.insert("token".into(), token.into());
         // The writer emits ASCII only, so this never replaces anything.
@@ -191,14 +261,14 @@ pub(crate) fn loads(input: &[u8]) -> Vec<u8> {
         let ring = keyring(request)?;
         let salt = salt(request)?;
         let token = req_str(request, "token")?;
-        let loaded = ObjectSigner::new(&ring, salt).loads_value_at(
-            token,
-            opt_f64(request, "max_age")?,
-            req_f64(request, "now")?,
-        )?;
+        let max_age = opt_duration(request, "max_age")?;
+        let clock = req_clock(request, "now")?;
+        let loaded = ObjectSigner::new(&ring, salt)
+            .with_clock(clock)
+            .loads::<Value>(token, max_age)?;
         let mut out = Map::new();
         out.insert("value".into(), loaded.value);
-        out.insert("timestamp".into(), loaded.timestamp.into());
+        out.insert("timestamp".into(), loaded.signed_at.unix_timestamp().into());
         out.insert("key_index".into(), loaded.key_index.into());
         out.insert("compressed".into(), loaded.compressed.into());
         Ok(out)

@@ -8,8 +8,19 @@
 //! response's address (high 32 bits) and length (low 32 bits), which it
 //! frees with `ss_free`. Requests and responses are ASCII-only JSON, read
 //! and written by the crate's Python-compatible JSON code; non-ASCII text
-//! must be sent as `\uXXXX` escapes. Every time is passed in as Unix
-//! seconds: there is no clock inside the module.
+//! must be sent as `\uXXXX` escapes.
+//!
+//! There is no clock inside the module (the crate is built without its
+//! `clock` feature). Every time is passed in as Unix seconds, a JS number
+//! with a fraction (`now`, `timestamp`), and every age as seconds
+//! (`max_age`). At the boundary each time becomes a
+//! `time::OffsetDateTime`, exactly to the nanosecond (whole seconds and
+//! fraction converted apart), and each request gets its own
+//! `ManualClock` set to it, which every codec it builds reads. A time or
+//! an age that is not a finite number, or not representable (a time
+//! outside the years -9999 to 9999, an age past `time::Duration`), fails
+//! closed: the answer is an error of kind `expired`, and nothing is signed
+//! or verified.
 //!
 //! | export | request fields | response fields (besides `ok`) |
 //! |---|---|---|

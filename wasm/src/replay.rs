@@ -12,12 +12,12 @@
 //!   other phase must again match Django.
 
 use python_json as json;
-use signed_session::session::{Expiry, Session, SessionCodec, isoformat, isoformat_naive};
 use python_json::Map;
+use signed_session::session::{Expiry, Session, SessionCodec, isoformat, isoformat_naive};
 use signed_session::{DecodeError, Value};
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
-use crate::api::{Failure, handle, opt, req};
+use crate::api::{Failure, handle, opt, req, req_clock};
 use crate::session::codec;
 
 /// Request: `{"case": <one session_store vector>}`. Response:
@@ -63,9 +63,9 @@ fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {
     opt(v, name).ok_or_else(|| format!("no field \"{name}\""))
 }
 
+/// A phase's codec, whose clock shows the phase's `now`, and its cookie.
 struct Phase<'a> {
     codec: SessionCodec,
-    now: f64,
     cookie_in: Option<&'a str>,
 }
 
@@ -74,13 +74,10 @@ fn phase_parts(phase: &Value, enforce: bool) -> Result<Phase<'_>, String> {
     if let Some(m) = settings.as_object_mut() {
         m.insert("enforce_expiry".into(), enforce.into());
     }
-    let codec = codec(&settings).map_err(|e| format!("settings: {}", e.message()))?;
-    let now = field(phase, "now")?
-        .as_f64()
-        .ok_or("\"now\" is not a number")?;
+    let clock = req_clock(phase, "now").map_err(|e| e.message().to_owned())?;
+    let codec = codec(&settings, clock).map_err(|e| format!("settings: {}", e.message()))?;
     Ok(Phase {
         codec,
-        now,
         cookie_in: field(phase, "cookie_in")?.as_str(),
     })
 }
@@ -88,7 +85,7 @@ fn phase_parts(phase: &Value, enforce: bool) -> Result<Phase<'_>, String> {
 /// Runs a phase and compares results and state with Django's.
 fn run_phase(phase: &Value, enforce: bool) -> Result<(), String> {
     let p = phase_parts(phase, enforce)?;
-    let mut session = p.codec.load_at(p.cookie_in, p.now);
+    let mut session = p.codec.load(p.cookie_in);
     let got = replay_ops(&p, &mut session, field(phase, "ops")?)?;
     let want = field(phase, "results")?
         .as_array()
@@ -115,13 +112,13 @@ fn run_enforced(phase: &Value) -> Result<bool, String> {
     let on = phase_parts(phase, true)?;
     let off = phase_parts(phase, false)?;
     let refused = matches!(
-        on.codec.try_load_at(on.cookie_in, on.now),
+        on.codec.try_load(on.cookie_in),
         Err(DecodeError::Expired { .. })
-    ) && off.codec.try_load_at(off.cookie_in, off.now).is_ok();
+    ) && off.codec.try_load(off.cookie_in).is_ok();
     if !refused {
         return run_phase(phase, true).map(|()| false);
     }
-    let mut session = on.codec.load_at(on.cookie_in, on.now);
+    let mut session = on.codec.load(on.cookie_in);
     if !matches!(session.load_error(), Some(DecodeError::Expired { .. })) {
         return Err("a lenient load lost the reason it refused the cookie".into());
     }
@@ -152,11 +149,11 @@ fn check_state(p: &Phase<'_>, s: &Session, state: &Value) -> Result<(), String> 
         (Some(got), Some(want)) if want.starts_with('.') => {
             let ours = p
                 .codec
-                .try_load_at(Some(got), p.now)
+                .try_load(Some(got))
                 .map_err(|e| format!("our key: {e}"))?;
             let theirs = p
                 .codec
-                .try_load_at(Some(want), p.now)
+                .try_load(Some(want))
                 .map_err(|e| format!("Django's key: {e}"))?;
             if ours.as_map() != theirs.as_map() {
                 return Err("the compressed session key carries other data than Django's".into());
@@ -222,22 +219,22 @@ fn run_op(p: &Phase<'_>, s: &mut Session, op: &[Value]) -> Result<Option<Value>,
             None
         }
         ("get", 2) => Some(s.get(key()?).cloned().unwrap_or_default()),
-        ("get", _) => Some(s.get_or(key()?, arg(2)?.clone())),
-        ("getitem", _) => Some(s.try_get(key()?).map_or_else(|_| key_error(), Clone::clone)),
+        ("get", _) => Some(s.get(key()?).cloned().unwrap_or(arg(2)?.clone())),
+        ("getitem", _) => Some(s.get(key()?).cloned().unwrap_or_else(key_error)),
         ("contains", _) => Some(s.contains_key(key()?).into()),
-        ("has_key", _) => Some(s.has_key(key()?).into()),
-        ("pop", 2) => Some(s.pop(key()?).unwrap_or_else(key_error)),
-        ("pop", _) => Some(s.pop_or(key()?, arg(2)?.clone())),
-        ("setdefault", _) => Some(s.setdefault(key()?, arg(2)?.clone()).clone()),
+        ("has_key", _) => Some(s.contains_key(key()?).into()),
+        ("pop", 2) => Some(s.remove(key()?).unwrap_or_else(key_error)),
+        ("pop", _) => Some(s.remove(key()?).unwrap_or(arg(2)?.clone())),
+        ("setdefault", _) => Some(s.get_or_insert(key()?, arg(2)?.clone()).clone()),
         ("update", _) => {
             let entries = arg(1)?.as_object().ok_or("update needs an object")?;
-            s.update(entries.clone());
+            s.extend(entries.clone());
             None
         }
         ("delitem", _) => s.delete(key()?).err().map(|_| key_error()),
         ("keys", _) => Some(Value::Array(s.keys().map(Value::from).collect())),
         ("items", _) => Some(Value::Array(
-            s.items()
+            s.iter()
                 .map(|(k, v)| Value::Array(vec![k.into(), v.clone()]))
                 .collect(),
         )),
@@ -250,36 +247,37 @@ fn run_op(p: &Phase<'_>, s: &mut Session, op: &[Value]) -> Result<Option<Value>,
             None
         }
         ("cycle_key", _) => {
-            p.codec.cycle_key_at(s, p.now).map_err(|e| e.to_string())?;
+            // Django's `cycle_key()` for signed cookies: re-sign now.
+            s.cycle_key();
+            p.codec.save(s).map_err(|e| e.to_string())?;
             None
         }
         ("save", _) => {
-            p.codec.save_at(s, p.now).map_err(|e| e.to_string())?;
+            p.codec.save(s).map_err(|e| e.to_string())?;
             None
         }
         ("set_expiry", _) => {
             let expiry = match arg(1)? {
                 Value::Null => Expiry::Default,
-                v => Expiry::Seconds(v.as_i64().ok_or("set_expiry needs an integer or null")?),
+                v => Expiry::Idle(Duration::seconds(
+                    v.as_i64().ok_or("set_expiry needs an integer or null")?,
+                )),
             };
-            s.set_expiry_at(expiry, p.now);
+            s.set_expiry(expiry);
             None
         }
         ("set_expiry_timedelta", _) => {
             let seconds = arg(1)?
                 .as_i64()
                 .ok_or("set_expiry_timedelta needs whole seconds")?;
-            s.set_expiry_at(Expiry::In(time::Duration::seconds(seconds)), p.now);
+            s.set_expiry(Expiry::In(Duration::seconds(seconds)));
             None
         }
         ("set_expiry_datetime", _) => {
             let iso = arg(1)?
                 .as_str()
                 .ok_or("set_expiry_datetime needs a string")?;
-            s.set_expiry_at(
-                parse_iso(iso).ok_or_else(|| format!("cannot read {iso}"))?,
-                p.now,
-            );
+            s.set_expiry(parse_iso(iso).ok_or_else(|| format!("cannot read {iso}"))?);
             None
         }
         ("set_test_cookie", _) => {
@@ -288,9 +286,9 @@ fn run_op(p: &Phase<'_>, s: &mut Session, op: &[Value]) -> Result<Option<Value>,
         }
         ("test_cookie_worked", _) => Some(s.test_cookie_worked().into()),
         ("delete_test_cookie", _) => s.delete_test_cookie().err().map(|_| key_error()),
-        ("get_expiry_age", _) => Some(s.get_expiry_age_at(p.now).into()),
+        ("get_expiry_age", _) => Some(s.expiry_age().whole_seconds().into()),
         ("get_expiry_date", _) => {
-            let at = s.get_expiry_date_at(p.now);
+            let at = s.expiry_date();
             // Django hands back a naive datetime when USE_TZ is off.
             Some(if p.codec.config().use_tz() {
                 isoformat(at).into()
@@ -298,10 +296,11 @@ fn run_op(p: &Phase<'_>, s: &mut Session, op: &[Value]) -> Result<Option<Value>,
                 isoformat_naive(PrimitiveDateTime::new(at.date(), at.time())).into()
             })
         }
-        ("get_expire_at_browser_close", _) => Some(s.get_expire_at_browser_close().into()),
-        ("is_empty", _) => Some(s.is_empty().into()),
+        ("get_expire_at_browser_close", _) => Some(s.expire_at_browser_close().into()),
+        // Django's `is_empty()`: no key and no data.
+        ("is_empty", _) => Some(s.is_blank().into()),
         ("mark_modified", _) => {
-            s.mark_modified();
+            s.set_modified(true);
             None
         }
         ("mutate_nested_append", _) => {

@@ -7,26 +7,31 @@
 //! `"enforce_expiry"`? (default true: a cookie past its own
 //! `_session_expiry` is refused, which Django does not do).
 
-use signed_session::Value;
-use signed_session::session::{SessionCodec, SessionConfig};
 use python_json::Map;
+use signed_session::Value;
+use signed_session::clock::ManualClock;
+use signed_session::session::{Session, SessionCodec, SessionConfig};
+use time::Duration;
 
-use crate::api::{Failure, handle, keyring_from, opt, req, req_f64};
+use crate::api::{Failure, handle, keyring_from, opt, req, req_clock};
 
-/// The codec for a `settings` object (see the module docs).
-pub(crate) fn codec(settings: &Value) -> Result<SessionCodec, Failure> {
+/// The codec for a `settings` object (see the module docs), reading the
+/// time from `clock`.
+pub(crate) fn codec(settings: &Value, clock: ManualClock) -> Result<SessionCodec, Failure> {
     let ring = keyring_from(settings, "SECRET_KEY", "SECRET_KEY_FALLBACKS")?;
     let bool_setting = |name: &str| match opt(settings, name) {
         None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(_) => Err(Failure::request(format!("\"{name}\" is not a boolean"))),
     };
-    let mut config = SessionConfig::new();
+    // The module has no clock of its own: without this one the first
+    // reading of the time would panic.
+    let mut config = SessionConfig::new().with_clock(clock);
     if let Some(v) = opt(settings, "SESSION_COOKIE_AGE") {
         let age = v
             .as_i64()
             .ok_or_else(|| Failure::request("\"SESSION_COOKIE_AGE\" is not an integer"))?;
-        config = config.with_cookie_age(age);
+        config = config.with_cookie_age(Duration::seconds(age));
     }
     if let Some(b) = bool_setting("SESSION_EXPIRE_AT_BROWSER_CLOSE")? {
         config = config.with_expire_at_browser_close(b);
@@ -50,14 +55,14 @@ pub(crate) fn codec(settings: &Value) -> Result<SessionCodec, Failure> {
 /// `Max-Age` to send unless `expire_at_browser_close` is true.
 pub(crate) fn load(input: &[u8]) -> Vec<u8> {
     handle(input, |request| {
-        let codec = codec(req(request, "settings")?)?;
+        let clock = req_clock(request, "now")?;
+        let codec = codec(req(request, "settings")?, clock)?;
         let cookie = match req(request, "cookie")? {
             Value::Null => None,
             Value::String(s) => Some(s.as_str()),
             _ => return Err(Failure::request("\"cookie\" is not a string or null")),
         };
-        let now = req_f64(request, "now")?;
-        let session = codec.load_at(cookie, now);
+        let session = codec.load(cookie);
         let mut out = Map::new();
         out.insert("data".into(), Value::Object(session.as_map().clone()));
         out.insert("key_index".into(), session.key_index().into());
@@ -71,7 +76,7 @@ pub(crate) fn load(input: &[u8]) -> Vec<u8> {
             "load_error".into(),
             error.map_or(Value::Null, Value::Object),
         );
-        expiry_fields(&mut out, &session, now);
+        expiry_fields(&mut out, &session);
         Ok(out)
     })
 }
@@ -82,25 +87,30 @@ pub(crate) fn load(input: &[u8]) -> Vec<u8> {
 /// Response: `{"ok":true, "cookie", "expiry_age", "expire_at_browser_close"}`.
 pub(crate) fn save(input: &[u8]) -> Vec<u8> {
     handle(input, |request| {
-        let codec = codec(req(request, "settings")?)?;
+        let clock = req_clock(request, "now")?;
+        let codec = codec(req(request, "settings")?, clock)?;
         let data = req(request, "data")?
             .as_object()
             .ok_or_else(|| Failure::request("\"data\" is not an object"))?;
-        let now = req_f64(request, "now")?;
         let mut session = codec.new_session();
-        session.update(data.clone());
-        let cookie = codec.save_at(&mut session, now)?;
+        session.extend(data.clone());
+        let cookie = codec.save(&mut session)?;
         let mut out = Map::new();
         out.insert("cookie".into(), cookie.into());
-        expiry_fields(&mut out, &session, now);
+        expiry_fields(&mut out, &session);
         Ok(out)
     })
 }
 
-fn expiry_fields(out: &mut Map, session: &signed_session::session::Session, now: f64) {
-    out.insert("expiry_age".into(), session.get_expiry_age_at(now).into());
+/// `get_expiry_age()` (whole seconds, as Django's integer) and
+/// `get_expire_at_browser_close()`, at the session's clock.
+fn expiry_fields(out: &mut Map, session: &Session) {
+    out.insert(
+        "expiry_age".into(),
+        session.expiry_age().whole_seconds().into(),
+    );
     out.insert(
         "expire_at_browser_close".into(),
-        session.get_expire_at_browser_close().into(),
+        session.expire_at_browser_close().into(),
     );
 }
