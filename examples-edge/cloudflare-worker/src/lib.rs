@@ -4,8 +4,9 @@
 //!
 //! It uses only the core of `signed-session` (no default features): a
 //! Worker is `wasm32-unknown-unknown`, where there is no system clock, so
-//! the time comes from the JavaScript `Date.now()` and every call is an
-//! `_at` variant.
+//! the time comes from the JavaScript `Date.now()`, read once per request
+//! into a `ManualClock` that the session codec reads "now" from (without
+//! one, the codec would panic on its first reading of the time).
 //!
 //! - `GET /` counts the visits of this browser in the session.
 //! - `GET /logout` empties the session and deletes the cookie.
@@ -13,8 +14,10 @@
 //! The secret comes from the Worker secret `SECRET_KEY` (and optionally a
 //! retired one in `SECRET_KEY_FALLBACK`); see examples-edge/README.md.
 
+use signed_session::clock::ManualClock;
 use signed_session::session::{Session, SessionCodec, SessionConfig};
 use signed_session::{Keyring, Secret, Value};
+use time::OffsetDateTime;
 use worker::{Context, Date, Env, Error, Request, Response, Result, event};
 
 /// Django's default `SESSION_COOKIE_NAME`.
@@ -22,13 +25,11 @@ const COOKIE_NAME: &str = "sessionid";
 
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, _ctx: Context) -> Result<Response> {
-    // Unix seconds with a fraction, as Python's time.time() gives them.
-    #[allow(clippy::cast_precision_loss)] // milliseconds stay far below 2^53
-    let now = Date::now().as_millis() as f64 / 1000.0;
-    let codec = SessionCodec::new(&keyring(&env)?, SessionConfig::new());
+    let config = SessionConfig::new().with_clock(ManualClock::new(now()?));
+    let codec = SessionCodec::new(&keyring(&env)?, config);
 
     let cookie = request_cookie(&request, COOKIE_NAME)?;
-    let mut session = codec.load_at(cookie.as_deref(), now);
+    let mut session = codec.load(cookie.as_deref());
     if let Some(error) = session.load_error() {
         // Tampered, expired or signed with an unknown key: the session
         // starts empty and the cookie is replaced, as Django does.
@@ -45,8 +46,17 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> Result<Response> {
     };
 
     let mut response = Response::ok(body)?;
-    write_cookie(&codec, &mut session, cookie.is_some(), now, &mut response)?;
+    write_cookie(&codec, &mut session, cookie.is_some(), &mut response)?;
     Ok(response)
+}
+
+/// The Worker's `Date.now()` as an instant. Whole milliseconds convert
+/// exactly; a time outside the years -9999 to 9999 is an error, never a
+/// made-up date.
+fn now() -> Result<OffsetDateTime> {
+    let millis = Date::now().as_millis();
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+        .map_err(|e| Error::RustError(format!("Date.now() is not a usable time: {e}")))
 }
 
 /// The keys: `SECRET_KEY` signs, `SECRET_KEY_FALLBACK` (if set) still
@@ -76,13 +86,13 @@ fn request_cookie(request: &Request, name: &str) -> Result<Option<String>> {
 
 /// What Django's `SessionMiddleware.process_response` does with the
 /// default settings: `Vary: Cookie` once the session was read; when it was
-/// modified, delete the cookie if the session is now empty, or else save
-/// it and send it with the session's expiry.
+/// modified, delete the cookie if the session is now empty (no key and no
+/// data: Django's `is_empty()`), or else save it and send it with the
+/// session's expiry. The time is the codec's clock.
 fn write_cookie(
     codec: &SessionCodec,
     session: &mut Session,
     had_cookie: bool,
-    now: f64,
     response: &mut Response,
 ) -> Result<()> {
     let headers = response.headers_mut();
@@ -92,7 +102,7 @@ fn write_cookie(
     if !session.modified() {
         return Ok(());
     }
-    if session.is_empty() {
+    if session.is_blank() {
         if had_cookie {
             headers.append(
                 "Set-Cookie",
@@ -102,13 +112,13 @@ fn write_cookie(
         return Ok(());
     }
     let value = codec
-        .save_at(session, now)
+        .save(session)
         .map_err(|e| Error::RustError(e.to_string()))?;
     // A session set to expire at browser close gets no Max-Age.
-    let max_age = if session.get_expire_at_browser_close() {
+    let max_age = if session.expire_at_browser_close() {
         String::new()
     } else {
-        format!("; Max-Age={}", session.get_expiry_age_at(now))
+        format!("; Max-Age={}", session.expiry_age().whole_seconds())
     };
     headers.append(
         "Set-Cookie",
