@@ -17,8 +17,8 @@
 
 use lambda_http::tower::Layer;
 use lambda_http::{Body, Error, Request, Response, run, service_fn};
-use signed_session::http::{CookieConfig, SessionHandle, SessionLayer};
-use signed_session::{Keyring, Secret};
+use signed_session::http::{CookieConfig, SessionHandle, SessionLayer, SessionMiddleware};
+use signed_session::{Keyring, Secret, SessionConfig};
 
 async fn handler(request: Request) -> Result<Response<Body>, Error> {
     let session = request
@@ -46,7 +46,13 @@ async fn main() -> Result<(), Error> {
     if let Ok(old) = std::env::var("SECRET_KEY_FALLBACK") {
         keys = keys.with_fallback(Secret::new(old)?);
     }
-    // Django's defaults (cookie "sessionid", two weeks), HTTPS only.
-    let layer = SessionLayer::new(&keys, CookieConfig::new().with_secure(true))?;
+    // Django's defaults (cookie "sessionid", two weeks), HTTPS only. The
+    // session settings read the time from the system clock (the default).
+    let middleware = SessionMiddleware::new(
+        &keys,
+        SessionConfig::new(),
+        CookieConfig::new().with_secure(true),
+    )?;
+    let layer = SessionLayer::new(middleware);
     run(layer.layer(service_fn(handler))).await
 }
