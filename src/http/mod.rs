@@ -62,10 +62,8 @@ pub use config::{
 pub use cookies::{http_date, request_cookie};
 pub use error::{ConfigError, CookieTooLarge, SaveError, SaveErrorKind};
 #[cfg(feature = "axum")]
-#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use handle::{MissingSessionLayer, SessionHandle};
 #[cfg(feature = "axum")]
-#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
 pub use middleware::{LoadedSession, Outcome, SessionMiddleware};
 pub use vary::{patch_cache_control_private, patch_vary};
