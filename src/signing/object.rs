@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::{Duration, OffsetDateTime};
 
-use super::signer::{TimestampSigner, signed_at, whole_seconds};
+use super::signer::{TimestampSigner, signed_at, token_timestamp};
 use super::{DEFAULT_SALT, Keyring, Limits};
 use crate::clock::{Clock, SharedClock};
 use crate::encoding::{b64, base62, zlib};
@@ -246,7 +246,7 @@ impl ObjectSigner {
         }
         b64::encode_into(body, &mut out);
         out.push_str(sep);
-        base62::encode_into(whole_seconds(now), &mut out);
+        base62::encode_into(token_timestamp(now), &mut out);
         self.signer.finish_in_place(&mut out);
         if out.len() > self.limits.max_token_len() {
             return Err(EncodeError::TooLong {

@@ -223,12 +223,22 @@ pub struct TimestampSigner {
     clock: SharedClock,
 }
 
-/// Django's `int(time.time())`: truncation toward zero, saturating at the
-/// ends of `i64` (and 0 for NaN).
-pub(crate) fn whole_seconds(now: f64) -> i64 {
-    // `as` saturates and maps NaN to 0, which is the behaviour wanted here.
-    now.trunc() as i64
+/// The timestamp a token signed at `now` carries: Django's
+/// `int(time.time())`, truncated toward zero (0 for NaN), and kept within
+/// the timestamps the codec reads back (years -9999 to 9999).
+///
+/// The clamp matters in the last 15 µs of the year 9999, where the float
+/// of a clock's time rounds up to the first second of 10000: without it a
+/// codec would sign a token it then refuses (found by fuzzing).
+pub(crate) fn token_timestamp(now: f64) -> i64 {
+    // `as` saturates and maps NaN to 0.
+    (now.trunc() as i64).clamp(FIRST_TIMESTAMP, LAST_TIMESTAMP)
 }
+
+/// -9999-01-01T00:00:00Z, the first second `time` represents.
+const FIRST_TIMESTAMP: i64 = -377_705_116_800;
+/// 9999-12-31T23:59:59Z, the last one.
+const LAST_TIMESTAMP: i64 = 253_402_300_799;
 
 /// The age check of docs/django-format.md §3 step 4: strictly greater than `max_age` expires.
 ///
@@ -330,7 +340,7 @@ impl TimestampSigner {
         let mut out = String::with_capacity(value.len() + 2 * sep.len() + 12 + 43);
         out.push_str(value);
         out.push_str(sep);
-        base62::encode_into(whole_seconds(now), &mut out);
+        base62::encode_into(token_timestamp(now), &mut out);
         self.finish_in_place(&mut out);
         self.signer.within_limit(out)
     }
@@ -455,10 +465,35 @@ mod tests {
     }
 
     #[test]
-    fn whole_seconds_truncates_toward_zero() {
-        assert_eq!(whole_seconds(1.9), 1);
-        assert_eq!(whole_seconds(-1.5), -1);
-        assert_eq!(whole_seconds(f64::NAN), 0);
-        assert_eq!(whole_seconds(1e300), i64::MAX);
+    fn token_timestamps_truncate_toward_zero_within_the_readable_range() {
+        assert_eq!(token_timestamp(1.9), 1);
+        assert_eq!(token_timestamp(-1.5), -1);
+        assert_eq!(token_timestamp(f64::NAN), 0);
+        assert_eq!(token_timestamp(1e300), LAST_TIMESTAMP);
+        assert_eq!(token_timestamp(-1e300), FIRST_TIMESTAMP);
+        assert!(signed_at(LAST_TIMESTAMP).is_ok() && signed_at(FIRST_TIMESTAMP).is_ok());
+        assert!(signed_at(LAST_TIMESTAMP + 1).is_err() && signed_at(FIRST_TIMESTAMP - 1).is_err());
+    }
+
+    /// Found by fuzzing the 0.2 clock API: a clock in the last 15 µs of the
+    /// year 9999 gives a float that rounds up to 253402300800.0, and the
+    /// token signed then used to be refused by the same codec.
+    #[test]
+    fn signing_at_the_last_instant_of_9999_reads_back() {
+        use crate::clock::ManualClock;
+        use time::{Date, Time};
+        let last = OffsetDateTime::new_utc(
+            Date::MAX,
+            Time::from_hms_nano(23, 59, 59, 999_999_999).unwrap(),
+        );
+        let ring = Keyring::new(Secret::new("k").unwrap());
+        let clock = ManualClock::new(last);
+        let ts = TimestampSigner::new(&ring, "s").with_clock(clock.clone());
+        let signed = ts.sign("v").unwrap();
+        let back = ts.unsign(&signed, Some(Duration::seconds(1))).unwrap();
+        assert_eq!(back.signed_at.unix_timestamp(), LAST_TIMESTAMP);
+        let codec = crate::ObjectSigner::new(&ring, "s").with_clock(clock);
+        let token = codec.dumps(&1).unwrap();
+        assert!(codec.loads::<crate::Value>(&token, None).is_ok());
     }
 }
