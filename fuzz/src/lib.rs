@@ -1,15 +1,16 @@
-//! Helpers shared by the fuzz targets: an `arbitrary` generator for
-//! [`Value`], the keys used to sign, and an allocator that records the peak
-//! number of live bytes so a target can assert that decoding stays within
-//! the configured caps.
+//! Helpers shared by the fuzz targets: `arbitrary` generators for
+//! [`Value`], instants, ages and expiry settings, the keys used to sign, and
+//! an allocator that records the peak number of live bytes so a target can
+//! assert that decoding stays within the configured caps.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arbitrary::{Arbitrary, Result, Unstructured};
-use signed_session::session::Expiry;
+use signed_session::clock::ManualClock;
+use signed_session::session::{DEFAULT_COOKIE_AGE, Expiry};
 use signed_session::{Keyring, Map, Number, Secret, Value};
-use time::{Duration, OffsetDateTime, PrimitiveDateTime};
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 /// The secret of the golden vectors, so the seed tokens verify.
 pub const VECTOR_SECRET: &str =
@@ -187,28 +188,148 @@ fn gen_float(u: &mut Unstructured<'_>) -> Result<f64> {
     })
 }
 
-/// An arbitrary "now" for the time-dependent calls: ordinary clock values
-/// most of the time, the extremes of `f64` and `i64` sometimes.
-pub fn gen_now(u: &mut Unstructured<'_>) -> Result<f64> {
-    Ok(match u.choose_index(10)? {
-        0 => f64::NAN,
-        1 => f64::INFINITY,
-        2 => f64::NEG_INFINITY,
-        3 => f64::from_bits(u.arbitrary()?),
-        #[allow(clippy::cast_precision_loss)]
-        4 => u.arbitrary::<i64>()? as f64,
-        5 => f64::MAX,
-        6 => -9.223_372_036_854_776e18,
-        _ => 1_700_000_000.0 + f64::from(u.arbitrary::<i32>()?) / 16.0,
+/// The first instant a clock can show: `-9999-01-01T00:00:00Z`.
+pub fn min_instant() -> OffsetDateTime {
+    OffsetDateTime::new_utc(Date::MIN, Time::MIDNIGHT)
+}
+
+/// The last instant a clock can show: `9999-12-31T23:59:59.999999999Z`.
+pub fn max_instant() -> OffsetDateTime {
+    OffsetDateTime::new_utc(Date::MAX, Time::MAX)
+}
+
+/// An ordinary clock value: around 2023-11-14, give or take four years.
+pub const ORDINARY_UNIX: i64 = 1_700_000_000;
+
+/// An arbitrary "now" for a [`ManualClock`]: ordinary clock values most of
+/// the time, sometimes the ends of the representable range (the first
+/// instant, the last whole second and the last nanosecond), the Unix epoch,
+/// times just before it, Python's `datetime` range and any instant at all.
+/// Now and then the instant is shown in another UTC offset: only the
+/// instant may count.
+pub fn gen_instant(u: &mut Unstructured<'_>) -> Result<OffsetDateTime> {
+    let at = match u.choose_index(20)? {
+        0 => min_instant(),
+        1 => max_instant(),
+        2 => OffsetDateTime::new_utc(Date::MAX, Time::from_hms(23, 59, 59).unwrap_or(Time::MAX)),
+        3 => OffsetDateTime::UNIX_EPOCH,
+        // Negative times, with and without a fraction of a second.
+        4 => {
+            OffsetDateTime::UNIX_EPOCH
+                - *u.choose(&[
+                    Duration::NANOSECOND,
+                    Duration::milliseconds(500),
+                    Duration::SECOND,
+                    Duration::milliseconds(1500),
+                    Duration::days(365),
+                ])?
+        }
+        // The range of a Python `datetime`, years 1 to 9999.
+        5 => *u.choose(&[
+            PrimitiveDateTime::MIN.assume_utc(),
+            OffsetDateTime::new_utc(
+                Date::MAX,
+                Time::from_hms_micro(23, 59, 59, 999_999).unwrap_or(Time::MAX),
+            ),
+        ])?,
+        6 => {
+            let nanos = u.int_in_range(
+                min_instant().unix_timestamp_nanos()..=max_instant().unix_timestamp_nanos(),
+            )?;
+            OffsetDateTime::from_unix_timestamp_nanos(nanos)
+                .map_err(|_| arbitrary::Error::IncorrectFormat)?
+        }
+        // 1/16 s steps over about four years either side, plus any nanoseconds.
+        _ => {
+            let steps = i64::from(u.arbitrary::<i32>()?);
+            let nanos = steps * 62_500_000 + i64::from(u.int_in_range(0..=62_499_999)?);
+            OffsetDateTime::from_unix_timestamp(ORDINARY_UNIX)
+                .map_err(|_| arbitrary::Error::IncorrectFormat)?
+                + Duration::nanoseconds(nanos)
+        }
+    };
+    if u.ratio(1, 8)? {
+        let offset = UtcOffset::from_whole_seconds(u.int_in_range(-93_599..=93_599)?)
+            .map_err(|_| arbitrary::Error::IncorrectFormat)?;
+        // Near the ends, the local date-time in that offset may not exist.
+        return Ok(at.checked_to_offset(offset).unwrap_or(at));
+    }
+    Ok(at)
+}
+
+/// A manual clock showing an arbitrary instant (see [`gen_instant`]).
+pub fn gen_clock(u: &mut Unstructured<'_>) -> Result<ManualClock> {
+    Ok(ManualClock::new(gen_instant(u)?))
+}
+
+/// An arbitrary age (a `max_age`): the extremes of [`Duration`] and of a
+/// second, any duration at all, or (most often) up to four years either
+/// way in 1/16 s steps.
+pub fn gen_age(u: &mut Unstructured<'_>) -> Result<Duration> {
+    Ok(match u.choose_index(6)? {
+        0 => *u.choose(&[
+            Duration::ZERO,
+            Duration::NANOSECOND,
+            Duration::SECOND,
+            -Duration::SECOND,
+            Duration::MAX,
+            Duration::MIN,
+            DEFAULT_COOKIE_AGE,
+        ])?,
+        1 => Duration::new(u.arbitrary()?, u.int_in_range(-999_999_999..=999_999_999)?),
+        _ => Duration::nanoseconds(i64::from(u.arbitrary::<i32>()?) * 62_500_000),
     })
+}
+
+/// An arbitrary `SessionConfig::with_cookie_age` (Django's default, the
+/// small ages around zero, a fraction of a second, and the extremes).
+pub fn gen_cookie_age(u: &mut Unstructured<'_>) -> Result<Duration> {
+    Ok(*u.choose(&[
+        DEFAULT_COOKIE_AGE,
+        Duration::SECOND,
+        Duration::ZERO,
+        -Duration::SECOND,
+        Duration::minutes(1),
+        Duration::milliseconds(500),
+        Duration::seconds(i64::MAX),
+        Duration::seconds(i64::MIN),
+        Duration::MAX,
+        Duration::MIN,
+    ])?)
+}
+
+/// Django's `int(time.time())` at `at`: the instant as Python's float of
+/// Unix seconds, truncated toward zero. This is the timestamp a token
+/// signed at `at` carries. The float can round up to the next whole second
+/// in the last fraction of a microsecond (or, in the year 9999, of some
+/// microseconds) before it, as in Python.
+pub fn django_timestamp(at: OffsetDateTime) -> i64 {
+    #[allow(clippy::cast_precision_loss)]
+    let unix = at.unix_timestamp() as f64 + f64::from(at.nanosecond()) / 1e9;
+    #[allow(clippy::cast_possible_truncation)]
+    let whole = unix.trunc() as i64;
+    whole
 }
 
 /// An arbitrary `set_expiry` argument, the extremes of every kind included.
 pub fn gen_expiry(u: &mut Unstructured<'_>) -> Result<Expiry> {
     Ok(match u.choose_index(8)? {
         0 => Expiry::Default,
-        1 => Expiry::Seconds(u.arbitrary()?),
-        2 => Expiry::Seconds(*u.choose(&[0, 1, -1, i64::MAX, i64::MIN, 1_209_600])?),
+        1 => Expiry::Idle(Duration::new(
+            u.arbitrary()?,
+            u.int_in_range(-999_999_999..=999_999_999)?,
+        )),
+        2 => Expiry::Idle(*u.choose(&[
+            Duration::ZERO,
+            Duration::SECOND,
+            -Duration::SECOND,
+            Duration::milliseconds(500),
+            Duration::seconds(i64::MAX),
+            Duration::seconds(i64::MIN),
+            Duration::MAX,
+            Duration::MIN,
+            DEFAULT_COOKIE_AGE,
+        ])?),
         3 => Expiry::In(Duration::new(
             u.arbitrary()?,
             u.int_in_range(-999_999_999..=999_999_999)?,
