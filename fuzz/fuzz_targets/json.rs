@@ -9,9 +9,9 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use signed_session::Value;
 use python_json::{
-    self, DEFAULT_MAX_DEPTH, JsonErrorKind, from_slice, from_slice_at, parse_object_raw, skip_value,
+    self as json, DEFAULT_MAX_DEPTH, JsonErrorKind, Value, from_slice, from_slice_at,
+    parse_object_raw, skip_value,
 };
 use signed_session_fuzz::ArbValue;
 
@@ -118,18 +118,18 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // ASCII text that serde_json accepts is JSON that Python accepts too.
-    if data.is_ascii() {
-        if let Ok(theirs) = serde_json::from_slice::<serde_json::Value>(data) {
-            match from_slice(data, 1024) {
-                Ok(ours) => assert!(
-                    same_as_serde(&ours, &theirs),
-                    "ours {ours:?}\ntheirs {theirs:?}"
-                ),
-                Err(e) => assert!(
-                    e.kind() == JsonErrorKind::IntegerTooLong,
-                    "serde_json accepted, we refused: {e}"
-                ),
-            }
+    if data.is_ascii()
+        && let Ok(theirs) = serde_json::from_slice::<serde_json::Value>(data)
+    {
+        match from_slice(data, 1024) {
+            Ok(ours) => assert!(
+                same_as_serde(&ours, &theirs),
+                "ours {ours:?}\ntheirs {theirs:?}"
+            ),
+            Err(e) => assert!(
+                e.kind() == JsonErrorKind::IntegerTooLong,
+                "serde_json accepted, we refused: {e}"
+            ),
         }
     }
 
