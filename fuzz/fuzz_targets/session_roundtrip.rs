@@ -15,13 +15,21 @@ use arbitrary::{Arbitrary, Unstructured};
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use libfuzzer_sys::fuzz_target;
+use signed_session::clock::ManualClock;
 use signed_session::http::{CookieConfig, OversizePolicy, SaveError, SessionMiddleware};
 use signed_session::session::{SessionCodec, SessionConfig};
 use signed_session::signing::{Compression, Limits, ObjectSigner};
 use signed_session::{EncodeError, Map, Value};
-use signed_session_fuzz::{ArbObject, ArbValue, keyring};
+use signed_session_fuzz::{ArbObject, ArbValue, ORDINARY_UNIX, keyring};
+use time::{Duration, OffsetDateTime};
 
-const NOW: f64 = 1_700_000_000.0;
+/// Every codec here reads this clock, which stays at an ordinary time: the
+/// property is about the limits, not about ages.
+fn clock() -> ManualClock {
+    ManualClock::new(
+        OffsetDateTime::from_unix_timestamp(ORDINARY_UNIX).unwrap_or(OffsetDateTime::UNIX_EPOCH),
+    )
+}
 
 fn gen_limits(u: &mut Unstructured<'_>) -> arbitrary::Result<Limits> {
     let token = match u.choose_index(3)? {
@@ -93,17 +101,19 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
     let limits = gen_limits(u)?;
     let compression = gen_compression(u)?;
     let ring = keyring();
+    let clock = clock();
 
     // signing.dumps / signing.loads
     let signer = ObjectSigner::new(&ring, "fuzz")
         .with_compression(compression)
-        .with_limits(limits);
+        .with_limits(limits)
+        .with_clock(clock.clone());
     let value = Value::Object(data.clone());
-    match signer.dumps_value_at(&value, NOW) {
+    match signer.dumps(&value) {
         Err(e) => assert!(is_limit(&e), "dumps: {e:?}"),
         Ok(token) => {
             let back = signer
-                .loads_value_at(&token, Some(0.0), NOW)
+                .loads::<Value>(&token, Some(Duration::ZERO))
                 .unwrap_or_else(|e| panic!("dumps wrote what loads refuses: {e}"));
             assert_eq!(back.value, value);
         }
@@ -111,19 +121,20 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
 
     // The session codec.
     let config = SessionConfig::new()
+        .with_clock(clock)
         .with_limits(limits)
         .with_compression(compression);
     let codec = SessionCodec::new(&ring, config.clone());
     let mut session = codec.new_session();
-    session.update(data.clone());
-    match codec.save_at(&mut session, NOW) {
+    session.extend(data.clone());
+    match codec.save(&mut session) {
         Err(e) => {
             assert!(is_limit(&e), "save: {e:?}");
             assert_eq!(session.session_key(), None);
         }
         Ok(cookie) => {
             let back = codec
-                .try_load_at(Some(&cookie), NOW)
+                .try_load(Some(&cookie))
                 .unwrap_or_else(|e| panic!("save wrote what load refuses: {e}"));
             assert_eq!(back.as_map(), &data);
         }
@@ -142,20 +153,19 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
         u.int_in_range(0..=8192)?
     };
     let cookie_config = CookieConfig::new()
-        .with_session_config(config)
         .with_size_budget(budget)
         .with_oversize_policy(policy);
-    let Ok(middleware) = SessionMiddleware::new(&ring, cookie_config) else {
+    let Ok(middleware) = SessionMiddleware::new(&ring, config, cookie_config) else {
         unreachable!("the default cookie settings are valid")
     };
-    let mut loaded = middleware.load_at(&HeaderMap::new(), NOW);
-    loaded.session.update(data.clone());
+    let mut loaded = middleware.load(&HeaderMap::new());
+    loaded.session.extend(data.clone());
     let mut response = Response::new(String::from("body"));
-    match middleware.process_response_at(&mut loaded.session, false, &mut response, NOW) {
+    match middleware.process_response(&mut loaded.session, false, &mut response) {
         Err(e) => {
             match &e {
                 SaveError::Encode(inner) => assert!(is_limit(inner), "{inner:?}"),
-                SaveError::TooLarge(t) => assert!(t.size() > budget.min(limits.max_token_len)),
+                SaveError::TooLarge(t) => assert!(t.size() > budget.min(limits.max_token_len())),
                 other => panic!("{other:?}"),
             }
             assert!(response.headers().get(SET_COOKIE).is_none());
@@ -180,7 +190,7 @@ fn run(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
                 COOKIE,
                 HeaderValue::from_str(pair).unwrap_or_else(|e| panic!("{e}")),
             );
-            let back = middleware.load_at(&headers, NOW);
+            let back = middleware.load(&headers);
             assert_eq!(back.session.load_error(), None, "{pair}");
             assert_eq!(back.session.as_map(), &data);
         }
