@@ -302,13 +302,15 @@ pub fn gen_cookie_age(u: &mut Unstructured<'_>) -> Result<Duration> {
 /// Unix seconds, truncated toward zero. This is the timestamp a token
 /// signed at `at` carries. The float can round up to the next whole second
 /// in the last fraction of a microsecond (or, in the year 9999, of some
-/// microseconds) before it, as in Python.
+/// microseconds) before it, as in Python; the crate keeps the timestamp
+/// within the instants `time` represents (the last second of 9999 at most),
+/// so that it reads back what it signs.
 pub fn django_timestamp(at: OffsetDateTime) -> i64 {
     #[allow(clippy::cast_precision_loss)]
     let unix = at.unix_timestamp() as f64 + f64::from(at.nanosecond()) / 1e9;
     #[allow(clippy::cast_possible_truncation)]
     let whole = unix.trunc() as i64;
-    whole
+    whole.clamp(-377_705_116_800, 253_402_300_799)
 }
 
 /// An arbitrary `set_expiry` argument, the extremes of every kind included.
