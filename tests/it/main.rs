@@ -7,6 +7,7 @@
 //! - Bounds, regressions and properties: `adversarial`, `reliability`,
 //!   `session_regressions`, `session_props`, `fuzz_regressions`.
 //! - Real HTTP on loopback: `tower_layer`, `demo`.
+//! - The deflater against Python's `zlib`, byte for byte: `zlib_differential`.
 //!
 //! Times in the vectors are Python floats; [`at`] replays calls at such
 //! times through the public clock API.
@@ -38,3 +39,4 @@ mod session_props;
 mod session_regressions;
 mod session_vectors;
 mod tower_layer;
+mod zlib_differential;

@@ -15,12 +15,6 @@
 //!   byte distributions (long and length-limited Huffman codes), runs and
 //!   mixtures (stored, fixed and dynamic blocks, several blocks);
 //! - a few inputs past 64 KiB, where zlib's window slides.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
