@@ -4,7 +4,7 @@
 //! costs on the request that saves and on every request after it.
 //!
 //! Groups (beside those of `benches/signing.rs`):
-//! - `decode/ours_session/<P>`: `SessionCodec::load_at` + one `get`.
+//! - `decode/ours_session/<P>`: `SessionCodec::load` + one `get`.
 //! - `session_roundtrip/<impl>/<P>`: load, insert one key, save.
 //! - `reject_tampered_4k/ours_session`: a tampered 4 KB cookie loaded.
 //! - `policy_save/<mode>/<P>` and `policy_load/<mode>/<P>`: the save and

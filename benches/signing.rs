@@ -256,6 +256,49 @@ fn floor(c: &mut Criterion) {
             });
         }
     }
+    // A 32 KiB session JSON (the payloads' keys and values cycled with
+    // changing numbers): the deflater and inflater against zlib-rs with
+    // reused state on a large input (issue 12's zlib measurement).
+    let big_json = {
+        let mut text = String::from("{");
+        let mut i = 0usize;
+        while text.len() < 32 * 1024 - 64 {
+            let p = &data.payloads[i % data.payloads.len()];
+            text.push_str(&format!("\"k{i}\":{{\"n\":{},\"v\":{}}},", i * 7919 % 10007, p.json));
+            i += 1;
+        }
+        text.push_str("\"end\":0}");
+        text
+    };
+    let raw = big_json.as_bytes();
+    g.throughput(Throughput::Bytes(raw.len() as u64));
+    g.bench_function(BenchmarkId::new("deflate", "J32K"), |b| {
+        b.iter(|| {
+            compressor.reset();
+            let mut out = Vec::with_capacity(raw.len() + 64);
+            compressor
+                .compress_vec(black_box(raw), &mut out, FlushCompress::Finish)
+                .unwrap();
+            out
+        });
+    });
+    g.bench_function(BenchmarkId::new("deflate_ours", "J32K"), |b| {
+        b.iter(|| signed_session::encoding::zlib::compress(black_box(raw)));
+    });
+    let z = signed_session::encoding::zlib::compress(raw);
+    g.bench_function(BenchmarkId::new("inflate", "J32K"), |b| {
+        b.iter(|| {
+            decompressor.reset(true);
+            let mut out = Vec::with_capacity(raw.len() + 64);
+            decompressor
+                .decompress_vec(black_box(&z), &mut out, FlushDecompress::Finish)
+                .unwrap();
+            out
+        });
+    });
+    g.bench_function(BenchmarkId::new("inflate_ours", "J32K"), |b| {
+        b.iter(|| signed_session::encoding::zlib::decompress(black_box(&z), 1 << 16).unwrap());
+    });
     // The tampered 4 KB token: one HMAC over its signed part is the floor.
     let tampered = data.big().tampered.as_deref().unwrap();
     let (msg, tag) = common::split_token(tampered);

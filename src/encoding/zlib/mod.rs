@@ -42,6 +42,7 @@ impl std::error::Error for ZlibError {}
 /// Compresses `data` into a zlib stream: the bytes stock zlib writes at
 /// level 6, Python's `zlib.compress(data)` (and so Django's), for any
 /// input. See the `deflate` module for how.
+#[cfg(not(signed_session_zlib_rs))]
 pub fn compress(data: &[u8]) -> Vec<u8> {
     deflate::zlib(data)
 }
@@ -58,6 +59,7 @@ pub fn compress(data: &[u8]) -> Vec<u8> {
 ///
 /// # Errors
 /// An invalid or truncated stream, or one that inflates past `limit`.
+#[cfg(not(signed_session_zlib_rs))]
 pub fn decompress(data: &[u8], limit: usize) -> Result<Vec<u8>, ZlibError> {
     let guess = data
         .len()
@@ -68,8 +70,21 @@ pub fn decompress(data: &[u8], limit: usize) -> Result<Vec<u8>, ZlibError> {
     Ok(out)
 }
 
+// Unused in the measurement build below.
+#[cfg_attr(signed_session_zlib_rs, allow(dead_code))]
 mod deflate;
+#[cfg_attr(signed_session_zlib_rs, allow(dead_code))]
 mod inflate;
+
+// Measurement only: built with `RUSTFLAGS="--cfg signed_session_zlib_rs"`,
+// both directions go through zlib-rs (with reused state) instead, so the
+// benches can time a session load and save each way. zlib-rs does not
+// write stock zlib's bytes, so Django-exact compression is lost in that
+// build; no release or test build uses it.
+#[cfg(signed_session_zlib_rs)]
+mod via_zlib_rs;
+#[cfg(signed_session_zlib_rs)]
+pub use via_zlib_rs::{compress, decompress};
 
 #[cfg(test)]
 mod tests;
