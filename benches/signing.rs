@@ -264,7 +264,11 @@ fn floor(c: &mut Criterion) {
         let mut i = 0usize;
         while text.len() < 32 * 1024 - 64 {
             let p = &data.payloads[i % data.payloads.len()];
-            text.push_str(&format!("\"k{i}\":{{\"n\":{},\"v\":{}}},", i * 7919 % 10007, p.json));
+            text.push_str(&format!(
+                "\"k{i}\":{{\"n\":{},\"v\":{}}},",
+                i * 7919 % 10007,
+                p.json
+            ));
             i += 1;
         }
         text.push_str("\"end\":0}");

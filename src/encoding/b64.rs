@@ -62,27 +62,47 @@ fn sextet(b: u8) -> Option<u8> {
 /// # Errors
 /// The inputs on which Python raises `binascii.Error`.
 pub fn decode(text: &[u8]) -> Result<Vec<u8>, B64Error> {
-    // Fast path: a canonical unpadded URL-safe text, which is all that a
-    // correct encoder ever produces.
-    if text.len() % 4 != 1
-        && text
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        && let Ok(v) = URL_SAFE_NO_PAD.decode(text)
-    {
-        return Ok(v);
+    let mut out = Vec::new();
+    decode_into(text, &mut out)?;
+    Ok(out)
+}
+
+/// [`decode`] into `out` (cleared first), so a caller can reuse a buffer.
+///
+/// # Errors
+/// As [`decode`].
+pub fn decode_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), B64Error> {
+    out.clear();
+    // One pass in the common case: the engine accepts exactly the canonical
+    // unpadded URL-safe text a correct encoder writes (it checks every
+    // byte, the length and the trailing bits itself), and Python decodes
+    // such text to the same bytes. Anything else takes Python's lenient
+    // rules below.
+    if URL_SAFE_NO_PAD.decode_vec(text, out).is_ok() {
+        return Ok(());
     }
-    // Non-zero trailing bits: Python ignores them; fall through.
-    decode_lenient(text)
+    out.clear();
+    decode_lenient(text, out)
+}
+
+/// The 32 bytes of a 43-character signature, if it is canonical unpadded
+/// URL-safe base64 (what Django's `signature()` writes); `None` otherwise,
+/// since no key's signature can then equal it as text.
+pub fn decode_signature(text: &[u8]) -> Option<[u8; 32]> {
+    let mut tag = [0u8; 32];
+    match URL_SAFE_NO_PAD.decode_slice(text, &mut tag) {
+        Ok(32) if text.len() == 43 => Some(tag),
+        _ => None,
+    }
 }
 
 /// The general path of [`decode`], following CPython's non-strict
 /// `binascii.a2b_base64` fed with Django's re-padded text: bytes are emitted
 /// as soon as each symbol completes one, a complete padded group ends the
 /// input, and anything outside both alphabets is skipped.
-fn decode_lenient(text: &[u8]) -> Result<Vec<u8>, B64Error> {
+fn decode_lenient(text: &[u8], out: &mut Vec<u8>) -> Result<(), B64Error> {
     let pad = (4 - text.len() % 4) % 4;
-    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 3);
+    out.reserve(text.len() / 4 * 3 + 3);
     let mut left: u8 = 0; // bits carried to the next output byte
     let mut quad = 0u8; // symbols seen in the current group
     let mut pads = 0u8; // '=' seen since the last symbol
@@ -91,7 +111,7 @@ fn decode_lenient(text: &[u8]) -> Result<Vec<u8>, B64Error> {
             if quad >= 2 {
                 pads = pads.saturating_add(1);
                 if quad.saturating_add(pads) >= 4 {
-                    return Ok(out);
+                    return Ok(());
                 }
             }
             continue;
@@ -121,7 +141,7 @@ fn decode_lenient(text: &[u8]) -> Result<Vec<u8>, B64Error> {
         }
     }
     match quad {
-        0 => Ok(out),
+        0 => Ok(()),
         1 => Err(B64Error::BadLength),
         _ => Err(B64Error::IncorrectPadding),
     }

@@ -704,7 +704,8 @@ impl Session {
 /// Django's `_validate_session_key`: falsy or shorter than 8 characters
 /// counts as no key.
 fn valid_key(key: Option<String>) -> Option<String> {
-    key.filter(|k| k.chars().count() >= MIN_KEY_CHARS)
+    // Characters, as Python's len(); only the first few need counting.
+    key.filter(|k| k.chars().nth(MIN_KEY_CHARS - 1).is_some())
 }
 
 #[cfg(test)]

@@ -333,21 +333,16 @@ impl DerivedKeys {
     /// compared in constant time.
     pub(crate) fn verify(&self, msg: &[u8], sig: &[u8]) -> Option<usize> {
         use subtle::ConstantTimeEq;
-        // A signature is always 43 characters; anything else cannot match,
-        // and the length of a public value is no secret.
-        if sig.len() != 43 {
-            return None;
-        }
-        let mut buf = String::with_capacity(43);
-        for index in 0..self.macs.len() {
-            let tag = self.tag(index, msg)?;
-            buf.clear();
-            crate::encoding::b64::encode_into(&tag, &mut buf);
-            if bool::from(buf.as_bytes().ct_eq(sig)) {
-                return Some(index);
-            }
-        }
-        None
+        // Django compares the signature as text with the base64 of each
+        // key's tag. Only canonical 43-character base64 is the text of some
+        // tag, so the text is decoded once and the raw tags compared, in
+        // constant time; anything else matches no key (its shape is
+        // public, so refusing it at once tells nothing about the keys).
+        let expected = crate::encoding::b64::decode_signature(sig)?;
+        (0..self.macs.len()).find(|&index| {
+            self.tag(index, msg)
+                .is_some_and(|tag| bool::from(tag.ct_eq(&expected)))
+        })
     }
 }
 

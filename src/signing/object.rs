@@ -62,6 +62,14 @@ pub struct Opened {
     pub compressed: bool,
 }
 
+thread_local! {
+    /// The base64-decoded bytes of a compressed body, kept between calls.
+    static COMPRESSED: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// The largest buffer [`COMPRESSED`] keeps between calls.
+const KEPT_BUFFER: usize = 16 * 1024;
+
 /// A verified body, before its timestamp became an instant.
 #[derive(Debug)]
 pub(crate) struct RawOpened {
@@ -284,13 +292,26 @@ impl ObjectSigner {
             Some(rest) => (true, rest),
             None => (false, body),
         };
-        let raw = b64::decode(body.as_bytes())?;
         let limit = self.limits.max_inflated_len();
         let json = if compressed {
-            zlib::decompress(&raw, limit)?
-        } else if raw.len() > limit {
-            return Err(PayloadError::TooLarge { limit }.into());
+            // The deflated bytes only live until they are inflated: decode
+            // them into this thread's reused buffer.
+            COMPRESSED.with(|buffer| {
+                let mut buffer = buffer.borrow_mut();
+                let result = b64::decode_into(body.as_bytes(), &mut buffer)
+                    .map_err(DecodeError::from)
+                    .and_then(|()| Ok(zlib::decompress(&buffer, limit)?));
+                // Keep a cookie-sized buffer, not the largest token seen.
+                if buffer.capacity() > KEPT_BUFFER {
+                    *buffer = Vec::new();
+                }
+                result
+            })?
         } else {
+            let raw = b64::decode(body.as_bytes())?;
+            if raw.len() > limit {
+                return Err(PayloadError::TooLarge { limit }.into());
+            }
             raw
         };
         Ok(RawOpened {

@@ -13,7 +13,10 @@ thread_local! {
 }
 
 /// zlib-rs's level 6, with the compressor reused.
-#[expect(clippy::expect_used, reason = "a measurement build: a failure is a bug to see")]
+#[expect(
+    clippy::expect_used,
+    reason = "a measurement build: a failure is a bug to see"
+)]
 pub fn compress(data: &[u8]) -> Vec<u8> {
     STATE.with(|state| {
         let compress = &mut state.borrow_mut().0;
@@ -22,7 +25,11 @@ pub fn compress(data: &[u8]) -> Vec<u8> {
         let status = compress
             .compress_vec(data, &mut out, FlushCompress::Finish)
             .expect("zlib-rs deflates into a large enough buffer");
-        assert_eq!(status, Status::StreamEnd, "the buffer holds the whole stream");
+        assert_eq!(
+            status,
+            Status::StreamEnd,
+            "the buffer holds the whole stream"
+        );
         out
     })
 }
@@ -40,7 +47,10 @@ pub fn decompress(data: &[u8], limit: usize) -> Result<Vec<u8>, ZlibError> {
             match decompress.decompress_vec(input, &mut out, FlushDecompress::Finish) {
                 Ok(Status::StreamEnd) => return Ok(out),
                 Ok(_) if out.len() > limit => return Err(ZlibError::TooLarge { limit }),
-                Ok(_) if (decompress.total_in(), out.len()) == before && out.len() < out.capacity() => {
+                Ok(_)
+                    if (decompress.total_in(), out.len()) == before
+                        && out.len() < out.capacity() =>
+                {
                     return Err(ZlibError::Truncated);
                 }
                 Ok(_) => out.reserve(out.capacity().max(64).min(limit + 1 - out.len().min(limit))),
