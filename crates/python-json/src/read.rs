@@ -133,7 +133,7 @@ fn err<T>(kind: JsonErrorKind, offset: usize) -> Result<T> {
 /// The position of the first byte at or after `i` that is not JSON
 /// whitespace (Python's `[ \t\n\r]*`).
 #[inline]
-fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(i) {
         i += 1;
     }
@@ -141,7 +141,7 @@ fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
 }
 
 /// Where decoded string content goes: a buffer, or nowhere (validation only).
-trait StrOut {
+pub(crate) trait StrOut {
     fn ascii(&mut self, run: &[u8]);
     fn latin1(&mut self, b: u8);
     fn char(&mut self, c: char);
@@ -237,8 +237,20 @@ fn read_escape<O: StrOut>(bytes: &[u8], i: usize, start: usize, out: &mut O) -> 
 
 /// Reads the string whose opening quote is at `start`, decoding it into
 /// `out`; returns the position after the closing quote.
+#[inline]
 fn read_string<O: StrOut>(bytes: &[u8], start: usize, out: &mut O) -> Result<usize> {
-    let mut i = start + 1;
+    read_string_from(bytes, start, start + 1, out)
+}
+
+/// [`read_string`] for a string whose content up to `from` has already
+/// been decoded into `out` (a plain run that a caller scanned itself).
+pub(crate) fn read_string_from<O: StrOut>(
+    bytes: &[u8],
+    start: usize,
+    from: usize,
+    out: &mut O,
+) -> Result<usize> {
+    let mut i = from;
     loop {
         let rest = bytes.get(i..).unwrap_or(&[]);
         let run = scan::plain_run::<false>(rest);
@@ -272,7 +284,7 @@ fn read_owned_string(bytes: &[u8], start: usize) -> Result<(String, usize)> {
 /// Scans the number at `start` (Python's
 /// `-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?`); returns its end and whether it
 /// is an integer (no fraction, no exponent).
-fn scan_number(bytes: &[u8], start: usize) -> Result<(usize, bool)> {
+pub(crate) fn scan_number(bytes: &[u8], start: usize) -> Result<(usize, bool)> {
     let digits_from = |mut i: usize| {
         while let Some(b'0'..=b'9') = bytes.get(i) {
             i += 1;
@@ -324,7 +336,7 @@ fn scan_number(bytes: &[u8], start: usize) -> Result<(usize, bool)> {
 }
 
 /// Converts number text validated by [`scan_number`].
-fn make_number(text: &[u8], integer: bool, at: usize) -> Result<Number> {
+pub(crate) fn make_number(text: &[u8], integer: bool, at: usize) -> Result<Number> {
     let bad = || JsonError::new(JsonErrorKind::InvalidNumber, at);
     if integer {
         let (neg, digits) = match text.split_first() {
@@ -350,7 +362,7 @@ fn make_number(text: &[u8], integer: bool, at: usize) -> Result<Number> {
 }
 
 /// Matches the literal `word` at `i`.
-fn literal(bytes: &[u8], i: usize, word: &[u8]) -> Result<usize> {
+pub(crate) fn literal(bytes: &[u8], i: usize, word: &[u8]) -> Result<usize> {
     let end = i + word.len();
     match bytes.get(i..end) {
         Some(found) if found == word => Ok(end),
@@ -695,7 +707,7 @@ pub fn skip_value(bytes: &[u8], pos: usize, max_depth: usize) -> Result<usize> {
 /// The map from a key's hash to its first entry hashes that value no
 /// further.
 #[derive(Default)]
-struct KeyHasher(u64);
+pub(crate) struct KeyHasher(u64);
 
 impl core::hash::Hasher for KeyHasher {
     fn finish(&self) -> u64 {
@@ -711,7 +723,7 @@ impl core::hash::Hasher for KeyHasher {
     }
 }
 
-type KeyHashBuild = core::hash::BuildHasherDefault<KeyHasher>;
+pub(crate) type KeyHashBuild = core::hash::BuildHasherDefault<KeyHasher>;
 
 #[cfg(test)]
 thread_local! {
@@ -1247,74 +1259,8 @@ mod tests {
 
     mod props {
         use super::*;
-        use crate::Map;
+        use crate::value::testing::{any_string, any_value};
         use proptest::prelude::*;
-
-        fn any_char() -> impl Strategy<Value = char> {
-            prop_oneof![
-                4 => any::<char>(),
-                4 => proptest::char::range(' ', '~'),
-                1 => proptest::char::range('\0', '\u{1f}'),
-                1 => proptest::sample::select(vec![
-                    '"', '\\', '/', '\u{7f}', '\u{80}', '\u{ff}', '\u{2028}', '\u{2029}',
-                    '\u{d7ff}', '\u{e000}', '\u{fffd}', '\u{ffff}', '\u{10000}',
-                    '\u{1f600}', '\u{10ffff}',
-                ]),
-            ]
-        }
-
-        fn any_string() -> impl Strategy<Value = String> {
-            proptest::collection::vec(any_char(), 0..24).prop_map(|v| v.into_iter().collect())
-        }
-
-        fn any_float() -> impl Strategy<Value = f64> {
-            prop_oneof![
-                any::<f64>(),
-                any::<u64>().prop_map(f64::from_bits),
-                (0u64..1 << 52).prop_map(f64::from_bits), // subnormals
-                proptest::sample::select(vec![
-                    0.0,
-                    -0.0,
-                    f64::NAN,
-                    f64::INFINITY,
-                    f64::NEG_INFINITY,
-                    f64::MAX,
-                    f64::MIN,
-                    f64::MIN_POSITIVE,
-                    5e-324,
-                    1e16,
-                    1e-5,
-                    1059438285926254.25,
-                ]),
-            ]
-        }
-
-        fn any_number() -> impl Strategy<Value = Number> {
-            prop_oneof![
-                any_float().prop_map(Number::from),
-                any::<i64>().prop_map(Number::from),
-                any::<u64>().prop_map(Number::from),
-                proptest::sample::select(vec![i64::MIN, i64::MAX, -1, 0, 1]).prop_map(Number::from),
-                proptest::sample::select(vec![u64::MAX, 1 << 63]).prop_map(Number::from),
-                "-?[1-9][0-9]{0,80}".prop_map(|s| Number::from_integer_str(&s).unwrap()),
-            ]
-        }
-
-        fn any_value() -> impl Strategy<Value = Value> {
-            let leaf = prop_oneof![
-                Just(Value::Null),
-                any::<bool>().prop_map(Value::Bool),
-                any_number().prop_map(Value::Number),
-                any_string().prop_map(Value::String),
-            ];
-            leaf.prop_recursive(6, 96, 8, |inner| {
-                prop_oneof![
-                    proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-                    proptest::collection::vec((any_string(), inner), 0..8)
-                        .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map>())),
-                ]
-            })
-        }
 
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(512))]

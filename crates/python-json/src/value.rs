@@ -216,10 +216,12 @@ impl serde::de::Error for ValueError {
     }
 }
 
-/// Builders shared by the unit tests of this module's files.
+/// Builders and proptest strategies shared by the unit tests of this
+/// crate's files.
 #[cfg(test)]
 pub(crate) mod testing {
-    use super::{Number, Value};
+    use super::{Map, Number, Value};
+    use proptest::prelude::*;
 
     /// An integer from its decimal text.
     pub(crate) fn int(text: &str) -> Value {
@@ -234,5 +236,73 @@ pub(crate) mod testing {
                 .map(|(k, v)| (k.to_owned(), v))
                 .collect(),
         )
+    }
+
+    pub(crate) fn any_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            4 => any::<char>(),
+            4 => proptest::char::range(' ', '~'),
+            1 => proptest::char::range('\0', '\u{1f}'),
+            1 => proptest::sample::select(vec![
+                '"', '\\', '/', '\u{7f}', '\u{80}', '\u{ff}', '\u{2028}', '\u{2029}',
+                '\u{d7ff}', '\u{e000}', '\u{fffd}', '\u{ffff}', '\u{10000}',
+                '\u{1f600}', '\u{10ffff}',
+            ]),
+        ]
+    }
+
+    pub(crate) fn any_string() -> impl Strategy<Value = String> {
+        proptest::collection::vec(any_char(), 0..24).prop_map(|v| v.into_iter().collect())
+    }
+
+    // Exact float literals are the point.
+    #[allow(clippy::excessive_precision)]
+    pub(crate) fn any_float() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            any::<f64>(),
+            any::<u64>().prop_map(f64::from_bits),
+            (0u64..1 << 52).prop_map(f64::from_bits), // subnormals
+            proptest::sample::select(vec![
+                0.0,
+                -0.0,
+                f64::NAN,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::MAX,
+                f64::MIN,
+                f64::MIN_POSITIVE,
+                5e-324,
+                1e16,
+                1e-5,
+                1059438285926254.25,
+            ]),
+        ]
+    }
+
+    pub(crate) fn any_number() -> impl Strategy<Value = Number> {
+        prop_oneof![
+            any_float().prop_map(Number::from),
+            any::<i64>().prop_map(Number::from),
+            any::<u64>().prop_map(Number::from),
+            proptest::sample::select(vec![i64::MIN, i64::MAX, -1, 0, 1]).prop_map(Number::from),
+            proptest::sample::select(vec![u64::MAX, 1 << 63]).prop_map(Number::from),
+            "-?[1-9][0-9]{0,80}".prop_map(|s| Number::from_integer_str(&s).unwrap()),
+        ]
+    }
+
+    pub(crate) fn any_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any_number().prop_map(Value::Number),
+            any_string().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(6, 96, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                proptest::collection::vec((any_string(), inner), 0..8)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map>())),
+            ]
+        })
     }
 }

@@ -202,7 +202,7 @@ fn round_tie_to_even(f: f64, digits: &mut [u8; 40], n: usize, exp: i32) -> usize
 }
 
 /// Appends the decimal digits of `v`.
-fn write_u64(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn write_u64(out: &mut Vec<u8>, mut v: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -219,7 +219,7 @@ fn write_u64(out: &mut Vec<u8>, mut v: u64) {
     out.extend_from_slice(buf.get(i..).unwrap_or(&[]));
 }
 
-fn write_number(out: &mut Vec<u8>, n: &Number) {
+pub(crate) fn write_number(out: &mut Vec<u8>, n: &Number) {
     if let Some(i) = n.as_i64() {
         if i < 0 {
             out.push(b'-');
