@@ -66,12 +66,14 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod de;
+mod keys;
 mod number;
 mod read;
 mod scan;
 mod ser;
 #[cfg(feature = "serde_json")]
 mod serde_json;
+mod typed_write;
 mod value;
 mod write;
 
@@ -82,6 +84,7 @@ pub use read::{
     from_slice_at, parse_object_raw, skip_value, validate,
 };
 pub use ser::to_value;
+pub use typed_write::{to_vec_of, write_of};
 pub use value::{Map, Value, ValueError};
 pub use write::{
     python_float_repr, to_vec, write_float, write_str, write_value, write_value_depth,
