@@ -16,7 +16,6 @@
 
 use core::cell::Cell;
 use core::fmt;
-use std::borrow::Cow;
 
 use serde::de::{
     self, Deserialize, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, IgnoredAny,
@@ -125,7 +124,10 @@ fn unexpected(v: &Value) -> Unexpected<'_> {
 }
 
 /// Hands a number to a visitor that did not ask for a particular type.
-fn visit_number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value, ValueError> {
+pub(crate) fn visit_number<'de, V: Visitor<'de>>(
+    n: &Number,
+    visitor: V,
+) -> Result<V::Value, ValueError> {
     match &n.0 {
         N::Int(v) => visitor.visit_i64(*v),
         N::UInt(v) => visitor.visit_u64(*v),
@@ -155,7 +157,7 @@ fn visit_number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value
 
 /// Hands a number to a visitor that asked for an integer; `wide` is whether
 /// it asked for a 128-bit one.
-fn visit_integer<'de, V: Visitor<'de>>(
+pub(crate) fn visit_integer<'de, V: Visitor<'de>>(
     n: &Number,
     wide: bool,
     visitor: V,
@@ -182,7 +184,10 @@ fn visit_integer<'de, V: Visitor<'de>>(
 }
 
 /// Hands a number to a visitor that asked for a float.
-fn visit_float<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value, ValueError> {
+pub(crate) fn visit_float<'de, V: Visitor<'de>>(
+    n: &Number,
+    visitor: V,
+) -> Result<V::Value, ValueError> {
     match n.0 {
         N::Float(f) => visitor.visit_f64(f),
         _ => match n.as_f64() {
@@ -624,7 +629,7 @@ impl<'de> MapAccess<'de> for MapRef<'de> {
             Some((key, value)) => {
                 self.value = Some(value);
                 seed.deserialize(KeyDeserializer {
-                    key: Cow::Borrowed(key),
+                    key: KeyText::Borrowed(key),
                 })
                 .map(Some)
             }
@@ -663,7 +668,7 @@ impl<'de> MapAccess<'de> for MapOwned {
             Some((key, value)) => {
                 self.value = Some(value);
                 seed.deserialize(KeyDeserializer {
-                    key: Cow::Owned(key),
+                    key: KeyText::Owned(key),
                 })
                 .map(Some)
             }
@@ -686,20 +691,37 @@ impl<'de> MapAccess<'de> for MapOwned {
     }
 }
 
-/// An object key. Keys are strings, but a key type may be a number or a
-/// bool (a `HashMap<u32, _>`), which `to_value` wrote as text: parse it back.
-struct KeyDeserializer<'de> {
-    key: Cow<'de, str>,
+/// The text of an object key, and how long it lives.
+pub(crate) enum KeyText<'a, 'de> {
+    /// Borrowed for the whole input: offered with `visit_borrowed_str`.
+    Borrowed(&'de str),
+    /// Owned: offered with `visit_string`.
+    Owned(String),
+    /// Borrowed for this call only: offered with `visit_str`.
+    Transient(&'a str),
 }
 
-impl<'de> KeyDeserializer<'de> {
+impl KeyText<'_, '_> {
+    fn as_str(&self) -> &str {
+        match self {
+            KeyText::Borrowed(s) | KeyText::Transient(s) => s,
+            KeyText::Owned(s) => s,
+        }
+    }
+}
+
+/// An object key. Keys are strings, but a key type may be a number or a
+/// bool (a `HashMap<u32, _>`), which `to_value` wrote as text: parse it back.
+pub(crate) struct KeyDeserializer<'a, 'de> {
+    pub(crate) key: KeyText<'a, 'de>,
+}
+
+impl<'de> KeyDeserializer<'_, 'de> {
     fn integer<V: Visitor<'de>>(self, wide: bool, visitor: V) -> Result<V::Value, ValueError> {
-        match Number::from_integer_str(&self.key) {
+        let key = self.key.as_str();
+        match Number::from_integer_str(key) {
             Some(n) => visit_integer(&n, wide, visitor),
-            None => Err(de::Error::invalid_type(
-                Unexpected::Str(&self.key),
-                &visitor,
-            )),
+            None => Err(de::Error::invalid_type(Unexpected::Str(key), &visitor)),
         }
     }
 }
@@ -712,18 +734,19 @@ macro_rules! key_int_methods {
     )*};
 }
 
-impl<'de> Deserializer<'de> for KeyDeserializer<'de> {
+impl<'de> Deserializer<'de> for KeyDeserializer<'_, 'de> {
     type Error = ValueError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
         match self.key {
-            Cow::Borrowed(s) => visitor.visit_borrowed_str(s),
-            Cow::Owned(s) => visitor.visit_string(s),
+            KeyText::Borrowed(s) => visitor.visit_borrowed_str(s),
+            KeyText::Owned(s) => visitor.visit_string(s),
+            KeyText::Transient(s) => visitor.visit_str(s),
         }
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
-        match &*self.key {
+        match self.key.as_str() {
             "true" => visitor.visit_bool(true),
             "false" => visitor.visit_bool(false),
             other => Err(de::Error::invalid_type(Unexpected::Str(other), &visitor)),
@@ -744,12 +767,10 @@ impl<'de> Deserializer<'de> for KeyDeserializer<'de> {
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
         // Rust's float parser reads Python's spellings too ("NaN",
         // "Infinity", "1e+16").
-        match self.key.parse::<f64>() {
+        let key = self.key.as_str();
+        match key.parse::<f64>() {
             Ok(f) => visitor.visit_f64(f),
-            Err(_) => Err(de::Error::invalid_type(
-                Unexpected::Str(&self.key),
-                &visitor,
-            )),
+            Err(_) => Err(de::Error::invalid_type(Unexpected::Str(key), &visitor)),
         }
     }
 
@@ -774,12 +795,16 @@ impl<'de> Deserializer<'de> for KeyDeserializer<'de> {
     ) -> Result<V::Value, ValueError> {
         // Only unit variants can be keys.
         match self.key {
-            Cow::Borrowed(variant) => visitor.visit_enum(EnumRef {
+            KeyText::Borrowed(variant) => visitor.visit_enum(EnumRef {
                 variant,
                 value: None,
             }),
-            Cow::Owned(variant) => visitor.visit_enum(EnumOwned {
+            KeyText::Owned(variant) => visitor.visit_enum(EnumOwned {
                 variant,
+                value: None,
+            }),
+            KeyText::Transient(variant) => visitor.visit_enum(EnumOwned {
+                variant: variant.to_owned(),
                 value: None,
             }),
         }
@@ -806,7 +831,7 @@ impl<'de> EnumAccess<'de> for EnumRef<'de> {
         seed: T,
     ) -> Result<(T::Value, VariantRef<'de>), ValueError> {
         let variant = seed.deserialize(KeyDeserializer {
-            key: Cow::Borrowed(self.variant),
+            key: KeyText::Borrowed(self.variant),
         })?;
         Ok((variant, VariantRef { value: self.value }))
     }
@@ -889,7 +914,7 @@ impl<'de> EnumAccess<'de> for EnumOwned {
         seed: T,
     ) -> Result<(T::Value, VariantOwned), ValueError> {
         let variant = seed.deserialize(KeyDeserializer {
-            key: Cow::Owned(self.variant),
+            key: KeyText::Owned(self.variant),
         })?;
         Ok((variant, VariantOwned { value: self.value }))
     }

@@ -73,9 +73,11 @@ mod scan;
 mod ser;
 #[cfg(feature = "serde_json")]
 mod serde_json;
+mod typed_read;
 mod typed_write;
 mod value;
 mod write;
+
 
 pub use de::{from_value, from_value_ref};
 pub use number::Number;
@@ -84,6 +86,7 @@ pub use read::{
     from_slice_at, parse_object_raw, skip_value, validate,
 };
 pub use ser::to_value;
+pub use typed_read::{Error, from_slice_of};
 pub use typed_write::{to_vec_of, write_of};
 pub use value::{Map, Value, ValueError};
 pub use write::{
