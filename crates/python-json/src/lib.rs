@@ -78,6 +78,8 @@ mod typed_write;
 mod value;
 mod write;
 
+#[cfg(test)]
+mod typed_tests;
 
 pub use de::{from_value, from_value_ref};
 pub use number::Number;
