@@ -265,9 +265,17 @@ fn write_u_escape(out: &mut Vec<u8>, unit: u32) {
 /// ```
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    let plain = scan::plain_run::<true>(bytes);
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let mut i = 0;
+    if plain == bytes.len() {
+        // The usual case: nothing to escape.
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
+    out.extend_from_slice(bytes.get(..plain).unwrap_or(&[]));
+    let mut i = plain;
     while i < bytes.len() {
         let rest = bytes.get(i..).unwrap_or(&[]);
         let run = scan::plain_run::<true>(rest);
