@@ -5,26 +5,35 @@
 //! repeats a key: if it does, they give up and let the `Value` path (which
 //! keeps the first position and the last value, as Python does) produce
 //! the result. Keys stay where they already are (in the output, in the
-//! input, or in a side buffer for decoded keys); the log keeps a hash and a
-//! location for each.
+//! input, or in a side buffer for decoded keys); the log keeps where each
+//! one is, and an object's keys are checked together when it closes (a
+//! key read back right after it was written would stall on the store).
 //!
-//! The cost per key must be a few nanoseconds, since a struct's every field
-//! goes through here. Small objects use an unkeyed hash of the key's length
-//! and first and last eight bytes, a 128-bit filter, and a scan of the
-//! object's earlier hashes when the filter says "maybe". That hash can be
-//! made to collide on purpose, so the first time two different keys share
-//! it, and whenever an object grows past [`LINEAR_LIMIT`] keys, the object
-//! switches to an index under std's per-process keyed SipHash (as
-//! `parse_object_raw` uses): a hostile input costs at most one wasted
-//! comparison per object before that, and linear time overall.
+//! The check must cost a few nanoseconds per key, since a struct's every
+//! field goes through here. Keys get an unkeyed hash of their length and
+//! first and last eight bytes. Up to [`SCAN_LIMIT`] keys are compared
+//! pairwise by hash; up to [`TABLE_LIMIT`], through a 256-slot
+//! open-addressing table of hashes on the stack. That hash can be made to
+//! collide on purpose, so as soon as two different keys share it, and for
+//! objects of more than [`TABLE_LIMIT`] keys, the check is done again
+//! under std's per-process keyed SipHash (as `parse_object_raw` does): a
+//! hostile input costs at most one wasted comparison and a bounded number
+//! of probes per key before that, and linear time overall.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher as _, RandomState};
 
 use crate::read::KeyHashBuild;
 
-/// How many keys an object may have before it is indexed by a keyed hash.
-const LINEAR_LIMIT: usize = 32;
+/// Objects of at most this many keys compare their hashes pairwise.
+const SCAN_LIMIT: usize = 8;
+
+/// Objects of at most this many keys use a table of hashes (the table holds
+/// a key's position in a byte, and stays at most half full).
+const TABLE_LIMIT: usize = 128;
+
+/// Slots in the table.
+const TABLE_SLOTS: usize = 256;
 
 /// Where a key's bytes are: `start..end` of one of two buffers, which one
 /// chosen by `spare` (what the buffers are is up to the caller).
@@ -35,34 +44,16 @@ pub(crate) struct KeyLoc {
     pub(crate) spare: bool,
 }
 
-#[derive(Clone, Copy)]
-struct Entry {
-    hash: u64,
-    loc: KeyLoc,
-}
-
 /// The keys of every object that is open, innermost object last (objects
 /// nest, so the log is a stack).
 #[derive(Default)]
 pub(crate) struct KeyLog {
-    entries: Vec<Entry>,
+    keys: Vec<KeyLoc>,
 }
 
-/// One open object's part of a [`KeyLog`].
+/// One open object's part of a [`KeyLog`]: where its keys start.
 pub(crate) struct ObjectKeys {
-    /// Where the object's keys start in the log.
     base: usize,
-    /// Bit `hash >> 57` (the top seven bits) is set for each key's quick hash.
-    mask: u128,
-    /// Set once the object is large, or has shown a quick-hash collision.
-    index: Option<Box<Index>>,
-}
-
-/// A keyed index of an object's keys: the SipHash of a key to the log
-/// position of the first key with that hash.
-struct Index {
-    hasher: RandomState,
-    first: HashMap<u64, usize, KeyHashBuild>,
 }
 
 /// A fast, unkeyed hash of a key: its length and its first and last eight
@@ -93,165 +84,216 @@ fn quick_hash(key: &[u8]) -> u64 {
     (product as u64) ^ ((product >> 64) as u64)
 }
 
+/// What a check by quick hash found.
+enum Found {
+    /// No key is there twice.
+    Distinct,
+    /// Some key is there twice.
+    Repeat,
+    /// Two different keys share a quick hash: the check must be redone
+    /// with the keyed hash.
+    Collision,
+}
+
 impl KeyLog {
     /// Starts the keys of a new (innermost) object.
     #[inline]
     pub(crate) fn open(&self) -> ObjectKeys {
         ObjectKeys {
-            base: self.entries.len(),
-            mask: 0,
-            index: None,
+            base: self.keys.len(),
         }
     }
 
-    /// Forgets the keys of the innermost object.
+    /// Records a key of the innermost open object.
     #[inline]
-    pub(crate) fn close(&mut self, object: &ObjectKeys) {
-        self.entries.truncate(object.base);
+    pub(crate) fn push(&mut self, loc: KeyLoc) {
+        if self.keys.capacity() == 0 {
+            // A few dozen keys open at once covers most documents.
+            self.keys.reserve(32);
+        }
+        self.keys.push(loc);
     }
 
-    /// Records `key` (found at `loc`) as a key of `object`, the innermost
-    /// open object, and says whether the object already had it.
-    /// `bytes_of` gives the bytes of an earlier key from its location.
+    /// Closes the innermost object, `object`: forgets its keys and says
+    /// whether one of them was there twice. `bytes_of` gives the bytes of
+    /// a key from its location.
     #[inline]
-    pub(crate) fn repeated<'b>(
+    pub(crate) fn close<'b>(
         &mut self,
-        object: &mut ObjectKeys,
-        key: &[u8],
-        loc: KeyLoc,
+        object: &ObjectKeys,
         bytes_of: impl Fn(KeyLoc) -> &'b [u8],
     ) -> bool {
-        let hash = quick_hash(key);
-        if object.index.is_none() {
-            let count = self.entries.len().saturating_sub(object.base);
-            if count < LINEAR_LIMIT {
-                let bit = 1u128 << (hash >> 57);
-                let mut collided = false;
-                if object.mask & bit != 0 {
-                    for e in self.entries.get(object.base..).unwrap_or(&[]) {
-                        if e.hash == hash {
-                            if bytes_of(e.loc) == key {
-                                return true;
-                            }
-                            collided = true;
-                        }
+        let keys = self.keys.get(object.base..).unwrap_or(&[]);
+        let repeat = has_repeat(keys, bytes_of);
+        self.keys.truncate(object.base);
+        repeat
+    }
+}
+
+/// Whether two of `keys` have the same bytes (as `bytes_of` gives them).
+#[inline]
+pub(crate) fn has_repeat<'b, K: Copy>(keys: &[K], bytes_of: impl Fn(K) -> &'b [u8]) -> bool {
+    let n = keys.len();
+    if n < 2 {
+        return false;
+    }
+    let found = if n <= SCAN_LIMIT {
+        scan(keys, &bytes_of)
+    } else if n <= TABLE_LIMIT {
+        table(keys, &bytes_of)
+    } else {
+        Found::Collision
+    };
+    match found {
+        Found::Distinct => false,
+        Found::Repeat => true,
+        Found::Collision => keyed(keys, &bytes_of),
+    }
+}
+
+/// Compares the quick hashes of a few keys pairwise.
+#[inline]
+fn scan<'b, K: Copy>(keys: &[K], bytes_of: &impl Fn(K) -> &'b [u8]) -> Found {
+    let mut hashes = [0u64; SCAN_LIMIT];
+    for (h, &loc) in hashes.iter_mut().zip(keys) {
+        *h = quick_hash(bytes_of(loc));
+    }
+    for (i, (&h, &loc)) in hashes.iter().zip(keys).enumerate() {
+        for (&earlier, &earlier_loc) in hashes.iter().zip(keys).take(i) {
+            if earlier == h {
+                return if bytes_of(earlier_loc) == bytes_of(loc) {
+                    Found::Repeat
+                } else {
+                    Found::Collision
+                };
+            }
+        }
+    }
+    Found::Distinct
+}
+
+/// Puts the quick hashes of up to [`TABLE_LIMIT`] keys in a table.
+fn table<'b, K: Copy>(keys: &[K], bytes_of: &impl Fn(K) -> &'b [u8]) -> Found {
+    let mut hashes = [0u64; TABLE_LIMIT];
+    let mut slots = [0u8; TABLE_SLOTS];
+    for (i, &loc) in keys.iter().enumerate().take(TABLE_LIMIT) {
+        let key = bytes_of(loc);
+        let h = quick_hash(key);
+        // The table is at most half full, so an empty slot comes soon.
+        let mut slot = (h >> 56) as usize;
+        loop {
+            match slots.get(slot).copied() {
+                Some(0) | None => break,
+                Some(taken) => {
+                    let earlier = usize::from(taken) - 1;
+                    if hashes.get(earlier) == Some(&h) {
+                        let earlier_key = keys.get(earlier).map_or(&[][..], |&l| bytes_of(l));
+                        return if earlier_key == key {
+                            Found::Repeat
+                        } else {
+                            Found::Collision
+                        };
                     }
                 }
-                object.mask |= bit;
-                self.entries.push(Entry { hash, loc });
-                if collided {
-                    // Every earlier key with this hash was compared: not a
-                    // repeat. But the quick hash may be under attack, so
-                    // the rest of this object goes through the keyed index.
-                    object.index = Some(self.index(object.base, &bytes_of));
-                }
-                return false;
             }
-            object.index = Some(self.index(object.base, &bytes_of));
+            slot = (slot + 1) % TABLE_SLOTS;
         }
-        let Some(index) = object.index.as_mut() else {
-            return false;
-        };
-        let keyed = index.hasher.hash_one(key);
-        let at = self.entries.len();
-        match index.first.get(&keyed) {
-            None => {
-                index.first.insert(keyed, at);
+        if let Some(s) = slots.get_mut(slot) {
+            // `i` is below TABLE_LIMIT, so `i + 1` fits a byte.
+            *s = u8::try_from(i + 1).unwrap_or(0);
+        }
+        if let Some(stored) = hashes.get_mut(i) {
+            *stored = h;
+        }
+    }
+    Found::Distinct
+}
+
+/// Looks for a repeated key by std's per-process keyed SipHash.
+#[cold]
+fn keyed<'b, K: Copy>(keys: &[K], bytes_of: &impl Fn(K) -> &'b [u8]) -> bool {
+    let hasher = RandomState::new();
+    let mut first: HashMap<u64, usize, KeyHashBuild> =
+        HashMap::with_capacity_and_hasher(keys.len(), KeyHashBuild::default());
+    for (i, &loc) in keys.iter().enumerate() {
+        let key = bytes_of(loc);
+        match first.entry(hasher.hash_one(key)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
             }
-            Some(&first) => {
-                let same = |e: &Entry| bytes_of(e.loc) == key;
-                if self.entries.get(first).is_some_and(same) {
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let same = |l: &K| bytes_of(*l) == key;
+                if keys.get(*o.get()).is_some_and(same) {
                     return true;
                 }
                 // Two keys with one SipHash: a chance event, checked in full.
-                let earlier = self.entries.get(object.base..).unwrap_or(&[]);
-                if earlier.iter().any(same) {
+                if keys.iter().take(i).any(same) {
                     return true;
                 }
             }
         }
-        self.entries.push(Entry { hash, loc });
-        false
     }
-
-    /// A keyed index of the keys logged from `base` on.
-    #[cold]
-    fn index<'b>(&self, base: usize, bytes_of: &impl Fn(KeyLoc) -> &'b [u8]) -> Box<Index> {
-        let hasher = RandomState::new();
-        let earlier = self.entries.get(base..).unwrap_or(&[]);
-        let mut first = HashMap::with_capacity_and_hasher(
-            earlier.len().max(LINEAR_LIMIT) * 2,
-            KeyHashBuild::default(),
-        );
-        for (i, e) in earlier.iter().enumerate() {
-            first
-                .entry(hasher.hash_one(bytes_of(e.loc)))
-                .or_insert(base + i);
-        }
-        Box::new(Index { hasher, first })
-    }
+    false
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{KeyLoc, KeyLog, LINEAR_LIMIT, quick_hash};
+    use super::{KeyLoc, KeyLog, TABLE_LIMIT, quick_hash};
 
-    /// Logs each key of `keys` (stored back to back in one buffer) and
-    /// returns which ones were reported as repeats.
-    fn repeats(keys: &[&str]) -> Vec<bool> {
+    /// Whether an object with `keys` has one twice, as the log says.
+    fn repeats(keys: &[&str]) -> bool {
         let buf: String = keys.concat();
         let mut log = KeyLog::default();
-        let mut object = log.open();
+        let object = log.open();
         let mut at = 0;
-        let mut out = Vec::new();
         for k in keys {
-            let loc = KeyLoc {
+            log.push(KeyLoc {
                 start: at,
                 end: at + k.len(),
                 spare: false,
-            };
+            });
             at += k.len();
-            let bytes_of = |l: KeyLoc| buf.as_bytes().get(l.start..l.end).unwrap_or(&[]);
-            out.push(log.repeated(&mut object, k.as_bytes(), loc, bytes_of));
         }
-        log.close(&object);
-        out
+        let bytes_of = |l: KeyLoc| buf.as_bytes().get(l.start..l.end).unwrap_or(&[]);
+        log.close(&object, bytes_of)
     }
 
     #[test]
-    fn small_and_large_objects() {
-        assert_eq!(
-            repeats(&["a", "b", "", "a", "", "bb", "b"]),
-            [false, false, false, true, true, false, true]
-        );
+    fn objects_of_every_size() {
+        assert!(!repeats(&[]));
+        assert!(!repeats(&["a"]));
+        assert!(!repeats(&["a", "b", "", "bb", "ab"]));
+        assert!(repeats(&["a", "b", "", "a"]));
+        assert!(repeats(&["", "x", ""]));
         let many: Vec<String> = (0..300).map(|i| format!("key{i}")).collect();
-        let mut keys: Vec<&str> = many.iter().map(String::as_str).collect();
-        keys.push("key7");
-        keys.push("key299");
-        keys.push("key300");
-        let got = repeats(&keys);
-        assert!(got[..300].iter().all(|r| !r));
-        assert_eq!(got[300..], [true, true, false]);
+        for n in [2, 7, 8, 9, 20, 100, 127, 128, 129, 300] {
+            let mut keys: Vec<&str> = many[..n].iter().map(String::as_str).collect();
+            assert!(!repeats(&keys), "{n} distinct");
+            keys.push("key0");
+            assert!(repeats(&keys), "{n} and a repeat of the first");
+            keys.pop();
+            keys.insert(n / 2, many[n - 1].as_str());
+            assert!(repeats(&keys), "{n} and a repeat of the last");
+        }
     }
 
     #[test]
-    fn quick_hash_collisions_switch_to_the_keyed_index() {
+    fn quick_hash_collisions_are_checked_with_the_keyed_hash() {
         // Same length, same first and last eight bytes: one quick hash.
         let a = "01234567-a-76543210";
         let b = "01234567-b-76543210";
         assert_eq!(quick_hash(a.as_bytes()), quick_hash(b.as_bytes()));
-        assert_eq!(
-            repeats(&[a, b, "x", a, b, "x"]),
-            [false, false, false, true, true, true]
-        );
-        let crafted: Vec<String> = (0..(LINEAR_LIMIT * 4))
-            .map(|i| format!("01234567-{i:05}-76543210"))
-            .collect();
-        let mut keys: Vec<&str> = crafted.iter().map(String::as_str).collect();
-        keys.push(crafted[5].as_str());
-        let got = repeats(&keys);
-        assert!(got[..crafted.len()].iter().all(|r| !r));
-        assert_eq!(got.last(), Some(&true));
+        assert!(!repeats(&[a, b, "x"]));
+        assert!(repeats(&[a, b, "x", b]));
+        for n in [3, 50, TABLE_LIMIT * 4] {
+            let crafted: Vec<String> = (0..n)
+                .map(|i| format!("01234567-{i:05}-76543210"))
+                .collect();
+            let mut keys: Vec<&str> = crafted.iter().map(String::as_str).collect();
+            assert!(!repeats(&keys), "{n}");
+            keys.push(crafted[1].as_str());
+            assert!(repeats(&keys), "{n}");
+        }
     }
 
     #[test]
@@ -264,11 +306,12 @@ mod tests {
             spare: false,
         };
         let mut log = KeyLog::default();
-        let mut outer = log.open();
-        assert!(!log.repeated(&mut outer, b"ab", loc(0), bytes_of));
-        let mut inner = log.open();
-        assert!(!log.repeated(&mut inner, b"ab", loc(2), bytes_of));
-        log.close(&inner);
-        assert!(log.repeated(&mut outer, b"ab", loc(2), bytes_of));
+        let outer = log.open();
+        log.push(loc(0));
+        let inner = log.open();
+        log.push(loc(2));
+        assert!(!log.close(&inner, bytes_of));
+        log.push(loc(2));
+        assert!(log.close(&outer, bytes_of));
     }
 }

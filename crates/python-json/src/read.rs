@@ -335,10 +335,30 @@ pub(crate) fn scan_number(bytes: &[u8], start: usize) -> Result<(usize, bool)> {
     Ok((i, integer))
 }
 
+/// The value of integer text validated by [`scan_number`], if it has at
+/// most 18 digits (so that it fits an `i64` whatever they are).
+#[inline]
+pub(crate) fn small_integer(text: &[u8]) -> Option<i64> {
+    let (neg, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    if digits.len() > 18 {
+        return None;
+    }
+    let magnitude = digits
+        .iter()
+        .fold(0i64, |acc, &d| acc * 10 + i64::from(d.wrapping_sub(b'0')));
+    Some(if neg { -magnitude } else { magnitude })
+}
+
 /// Converts number text validated by [`scan_number`].
 pub(crate) fn make_number(text: &[u8], integer: bool, at: usize) -> Result<Number> {
     let bad = || JsonError::new(JsonErrorKind::InvalidNumber, at);
     if integer {
+        if let Some(v) = small_integer(text) {
+            return Ok(Number::from(v));
+        }
         let (neg, digits) = match text.split_first() {
             Some((b'-', rest)) => (true, rest),
             _ => (false, text),

@@ -19,7 +19,9 @@ use serde::de::{
 
 use crate::de::{KeyDeserializer, KeyText, visit_float, visit_integer, visit_number};
 use crate::keys::{KeyLoc, KeyLog, ObjectKeys};
-use crate::read::{literal, make_number, read_string_from, scan_number, skip_value, skip_ws};
+use crate::read::{
+    literal, make_number, read_string_from, scan_number, skip_value, skip_ws, small_integer,
+};
 use crate::scan;
 use crate::{JsonError, Number, ValueError, from_slice, from_value};
 
@@ -155,6 +157,13 @@ fn json_error(_: JsonError) -> ValueError {
     give_up()
 }
 
+/// A number as read: most integers need no [`Number`].
+enum Num {
+    /// An integer that fits an `i64` (a `Number` holds it as one too).
+    Small(i64),
+    Other(Number),
+}
+
 /// The streaming deserializer's state.
 struct Reader<'de> {
     bytes: &'de [u8],
@@ -211,28 +220,33 @@ impl<'de> Reader<'de> {
     }
 
     /// Reads the number (or `NaN`, `Infinity`, `-Infinity`) at `pos`.
-    fn number(&mut self) -> Result<Number, ValueError> {
+    #[inline]
+    fn number(&mut self) -> Result<Num, ValueError> {
         let bytes = self.bytes;
         let at = self.pos;
+        let special = |n: f64| Ok(Num::Other(Number::from(n)));
         match bytes.get(at) {
             Some(b'N') => {
                 self.word(b"NaN")?;
-                Ok(Number::from(f64::NAN))
+                special(f64::NAN)
             }
             Some(b'I') => {
                 self.word(b"Infinity")?;
-                Ok(Number::from(f64::INFINITY))
+                special(f64::INFINITY)
             }
             Some(b'-') if bytes.get(at + 1) == Some(&b'I') => {
                 self.word(b"-Infinity")?;
-                Ok(Number::from(f64::NEG_INFINITY))
+                special(f64::NEG_INFINITY)
             }
             Some(b'-' | b'0'..=b'9') => {
                 let (end, integer) = scan_number(bytes, at).map_err(json_error)?;
                 let text = bytes.get(at..end).unwrap_or(&[]);
-                let n = make_number(text, integer, at).map_err(json_error)?;
                 self.pos = end;
-                Ok(n)
+                if integer && let Some(v) = small_integer(text) {
+                    return Ok(Num::Small(v));
+                }
+                let n = make_number(text, integer, at).map_err(json_error)?;
+                Ok(Num::Other(n))
             }
             _ => Err(give_up()),
         }
@@ -261,9 +275,9 @@ impl<'de> Reader<'de> {
     }
 
     /// Reads the key whose quote is at `pos` and the colon after it, and
-    /// records the key in `object`; gives up if the object already has it.
+    /// logs the key as one of the innermost object's.
     #[inline]
-    fn key(&mut self, object: &mut ObjectKeys) -> Result<KeyLoc, ValueError> {
+    fn key(&mut self) -> Result<KeyLoc, ValueError> {
         let bytes = self.bytes;
         let start = self.pos;
         let body = start + 1;
@@ -287,14 +301,7 @@ impl<'de> Reader<'de> {
                 spare: true,
             }
         };
-        let spare: &[u8] = &self.spare;
-        let bytes_of = |l: KeyLoc| {
-            let buf = if l.spare { spare } else { bytes };
-            buf.get(l.start..l.end).unwrap_or(&[])
-        };
-        if self.keys.repeated(object, bytes_of(loc), loc, bytes_of) {
-            return Err(give_up());
-        }
+        self.keys.push(loc);
         self.pos = skip_ws(bytes, self.pos);
         if bytes.get(self.pos) != Some(&b':') {
             return Err(give_up());
@@ -365,7 +372,15 @@ impl<'de> Reader<'de> {
         let value = visitor.visit_map(&mut access)?;
         access.finish()?;
         let keys = access.keys;
-        self.keys.close(&keys);
+        let (bytes, spare) = (self.bytes, &self.spare);
+        let bytes_of = |l: KeyLoc| {
+            let buf = if l.spare { &spare[..] } else { bytes };
+            buf.get(l.start..l.end).unwrap_or(&[])
+        };
+        if self.keys.close(&keys, bytes_of) {
+            // A repeated key: the `Value` path merges it.
+            return Err(give_up());
+        }
         self.spare.truncate(spare_mark);
         self.depth = self.depth.saturating_sub(1);
         Ok(value)
@@ -391,10 +406,11 @@ impl<'de> Reader<'de> {
                 self.word(b"false")?;
                 visitor.visit_bool(false)
             }
-            _ => {
-                let n = self.number()?;
-                visit_number(&n, visitor)
-            }
+            // An integer that fits 64 bits is an `i64` in a `Number` too.
+            _ => match self.number()? {
+                Num::Small(v) => visitor.visit_i64(v),
+                Num::Other(n) => visit_number(&n, visitor),
+            },
         }
     }
 
@@ -414,14 +430,20 @@ impl<'de> Reader<'de> {
 
     fn integer<V: Visitor<'de>>(&mut self, wide: bool, visitor: V) -> Result<V::Value, ValueError> {
         self.peek();
-        let n = self.number()?;
-        visit_integer(&n, wide, visitor)
+        match self.number()? {
+            Num::Small(v) => visitor.visit_i64(v),
+            Num::Other(n) => visit_integer(&n, wide, visitor),
+        }
     }
 
     fn float<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, ValueError> {
         self.peek();
-        let n = self.number()?;
-        visit_float(&n, visitor)
+        match self.number()? {
+            // What `Number::as_f64` does with an `i64`.
+            #[allow(clippy::cast_precision_loss)]
+            Num::Small(v) => visitor.visit_f64(v as f64),
+            Num::Other(n) => visit_float(&n, visitor),
+        }
     }
 
     fn text<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, ValueError> {
@@ -831,7 +853,7 @@ impl<'de> MapAccess<'de> for ObjectAccess<'_, 'de> {
         seed: K,
     ) -> Result<Option<K::Value>, ValueError> {
         let r = match self.more() {
-            Ok(true) => match self.de.key(&mut self.keys) {
+            Ok(true) => match self.de.key() {
                 Ok(loc) => {
                     self.state = Entries::ValueDue;
                     self.de

@@ -341,6 +341,79 @@ fn repeated_keys_keep_the_first_place_and_the_last_value() {
     assert_eq!(check_write(&flat).unwrap(), br#"{"id":"again","z":null}"#);
 }
 
+/// A struct (or struct variant) whose `Serialize` writes the given field
+/// names, repeats included.
+struct Fields(&'static str, Vec<&'static str>, bool);
+
+impl Serialize for Fields {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeStruct, SerializeStructVariant};
+        if self.2 {
+            let mut v = s.serialize_struct_variant(self.0, 0, self.0, self.1.len())?;
+            for (i, f) in self.1.iter().enumerate() {
+                v.serialize_field(f, &i)?;
+            }
+            v.end()
+        } else {
+            let mut v = s.serialize_struct(self.0, self.1.len())?;
+            for (i, f) in self.1.iter().enumerate() {
+                v.serialize_field(f, &i)?;
+            }
+            v.end()
+        }
+    }
+}
+
+#[test]
+fn repeated_field_names_are_found_every_time() {
+    for variant in [false, true] {
+        for _ in 0..3 {
+            let ok = Fields("S", vec!["a", "b", "c"], variant);
+            check_write(&ok).unwrap();
+            // The same name and length, other fields: checked anew.
+            let twice = Fields("S", vec!["a", "b", "a"], variant);
+            let text = check_write(&twice).unwrap();
+            assert!(text.ends_with(br#"{"a":2,"b":1}"#) || text.ends_with(br#"{"a":2,"b":1}}"#));
+            let long: Vec<&'static str> =
+                ["f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9"]
+                    .into_iter()
+                    .cycle()
+                    .take(11)
+                    .collect();
+            check_write(&Fields("S", long, variant)).unwrap();
+        }
+    }
+    // A struct that announces three fields and writes others.
+    struct Lying(Vec<&'static str>);
+    impl Serialize for Lying {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeStruct;
+            let mut v = s.serialize_struct("S", 3)?;
+            for (i, f) in self.0.iter().enumerate() {
+                v.serialize_field(f, &i)?;
+            }
+            v.end()
+        }
+    }
+    check_write(&Fields("S", vec!["a", "b", "c"], false)).unwrap();
+    assert_eq!(
+        check_write(&Lying(vec!["a", "b"])).unwrap(),
+        br#"{"a":0,"b":1}"#
+    );
+    assert_eq!(
+        check_write(&Lying(vec!["a", "b", "c", "a"])).unwrap(),
+        br#"{"a":3,"b":1,"c":2}"#
+    );
+    assert_eq!(
+        check_write(&Lying(vec!["a", "c", "b", "c"])).unwrap(),
+        br#"{"a":0,"c":3,"b":2}"#
+    );
+    // A name equal in content but stored elsewhere is still a repeat.
+    let a: &'static str = Box::leak(String::from("a").into_boxed_str());
+    let text = check_write(&Fields("T", vec!["a", "b", a], false)).unwrap();
+    assert_eq!(text, br#"{"a":2,"b":1}"#);
+}
+
 #[test]
 fn misused_serializers_get_the_value_paths_answer() {
     // Two keys in a row, a value without a key, a key without a value.

@@ -14,7 +14,11 @@ use std::io::Write as _;
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
-use crate::keys::{KeyLoc, KeyLog, ObjectKeys};
+use core::cell::RefCell;
+use std::rc::Rc;
+
+use crate::keys::{KeyLoc, KeyLog, ObjectKeys, has_repeat};
+use crate::scan;
 use crate::ser::BIG_INT_TOKEN;
 use crate::write::{write_float, write_number, write_u64};
 use crate::{Number, ValueError, to_value, write_str, write_value_depth};
@@ -58,13 +62,18 @@ use crate::{Number, ValueError, to_value, write_str, write_value_depth};
 /// ```
 pub fn write_of<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<usize, ValueError> {
     let start = out.len();
+    // The writer owns the buffer while it writes (one indirection less on
+    // every byte), and gives it back.
     let mut writer = Writer {
-        out: &mut *out,
+        out: core::mem::take(out),
         depth: 0,
         deepest: 0,
         keys: KeyLog::default(),
+        fields: Vec::new(),
     };
-    if value.serialize(&mut writer).is_ok() {
+    let written = value.serialize(&mut writer);
+    *out = core::mem::take(&mut writer.out);
+    if written.is_ok() {
         return Ok(writer.deepest);
     }
     #[cfg(test)]
@@ -105,14 +114,16 @@ pub fn to_vec_of<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, ValueError
 }
 
 /// The streaming serializer's state.
-struct Writer<'o> {
-    out: &'o mut Vec<u8>,
+struct Writer {
+    out: Vec<u8>,
     /// Arrays and objects open around the current position.
     depth: usize,
     /// The largest `depth` seen.
     deepest: usize,
-    /// The keys of the open objects, as ranges of `out`.
+    /// The keys of the open maps, as ranges of `out`.
     keys: KeyLog,
+    /// The field names of the open structs.
+    fields: Vec<&'static str>,
 }
 
 /// The streaming serializer gives up: the `Value` path takes over (and
@@ -121,7 +132,7 @@ fn give_up() -> ValueError {
     ValueError(String::new())
 }
 
-impl Writer<'_> {
+impl Writer {
     #[inline]
     fn enter(&mut self, levels: usize) {
         self.depth += levels;
@@ -138,7 +149,7 @@ impl Writer<'_> {
         if v < 0 {
             self.out.push(b'-');
         }
-        write_u64(self.out, v.unsigned_abs());
+        write_u64(&mut self.out, v.unsigned_abs());
     }
 
     fn write_i128(&mut self, v: i128) {
@@ -150,63 +161,37 @@ impl Writer<'_> {
 
     fn write_u128(&mut self, v: u128) {
         match u64::try_from(v) {
-            Ok(small) => write_u64(self.out, small),
+            Ok(small) => write_u64(&mut self.out, small),
             // Writing into a Vec<u8> cannot fail.
             Err(_) => {
-                let _ = write!(self.out, "{v}");
+                let _ = write!(&mut self.out, "{v}");
             }
         }
     }
 
-    /// Writes `"key":` after the comma if one is due, and checks the key is
-    /// new to `object`.
+    /// Logs the key just written at `start..` as a key of the innermost
+    /// object.
     #[inline]
-    fn key_str(
-        &mut self,
-        object: &mut ObjectKeys,
-        first: bool,
-        key: &str,
-    ) -> Result<(), ValueError> {
-        if !first {
-            self.out.push(b',');
-        }
-        let start = self.out.len();
-        write_str(self.out, key);
-        self.check_key(object, start)?;
-        self.out.push(b':');
-        Ok(())
-    }
-
-    /// Checks that the key just written at `start..` is new to `object`.
-    #[inline]
-    fn check_key(&mut self, object: &mut ObjectKeys, start: usize) -> Result<(), ValueError> {
-        let end = self.out.len();
-        let out: &[u8] = self.out;
-        let key = out.get(start..end).unwrap_or(&[]);
-        let loc = KeyLoc {
+    fn log_key(&mut self, start: usize) {
+        self.keys.push(KeyLoc {
             start,
-            end,
+            end: self.out.len(),
             spare: false,
-        };
-        let bytes_of = |l: KeyLoc| out.get(l.start..l.end).unwrap_or(&[]);
-        if self.keys.repeated(object, key, loc, bytes_of) {
-            return Err(give_up());
-        }
-        Ok(())
+        });
     }
 }
 
-impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
+impl<'a> ser::Serializer for &'a mut Writer {
     type Ok = ();
     type Error = ValueError;
 
-    type SerializeSeq = Array<'a, 'o>;
-    type SerializeTuple = Array<'a, 'o>;
-    type SerializeTupleStruct = Array<'a, 'o>;
-    type SerializeTupleVariant = Array<'a, 'o>;
-    type SerializeMap = Object<'a, 'o>;
-    type SerializeStruct = Object<'a, 'o>;
-    type SerializeStructVariant = Object<'a, 'o>;
+    type SerializeSeq = Array<'a>;
+    type SerializeTuple = Array<'a>;
+    type SerializeTupleStruct = Array<'a>;
+    type SerializeTupleVariant = Array<'a>;
+    type SerializeMap = Object<'a>;
+    type SerializeStruct = Object<'a>;
+    type SerializeStructVariant = Object<'a>;
 
     fn serialize_bool(self, v: bool) -> Result<(), ValueError> {
         self.out
@@ -240,22 +225,22 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
     }
 
     fn serialize_u8(self, v: u8) -> Result<(), ValueError> {
-        write_u64(self.out, u64::from(v));
+        write_u64(&mut self.out, u64::from(v));
         Ok(())
     }
 
     fn serialize_u16(self, v: u16) -> Result<(), ValueError> {
-        write_u64(self.out, u64::from(v));
+        write_u64(&mut self.out, u64::from(v));
         Ok(())
     }
 
     fn serialize_u32(self, v: u32) -> Result<(), ValueError> {
-        write_u64(self.out, u64::from(v));
+        write_u64(&mut self.out, u64::from(v));
         Ok(())
     }
 
     fn serialize_u64(self, v: u64) -> Result<(), ValueError> {
-        write_u64(self.out, v);
+        write_u64(&mut self.out, v);
         Ok(())
     }
 
@@ -266,22 +251,22 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
 
     fn serialize_f32(self, v: f32) -> Result<(), ValueError> {
         // `to_value` widens an f32 to the f64 of the same value.
-        write_float(self.out, f64::from(v));
+        write_float(&mut self.out, f64::from(v));
         Ok(())
     }
 
     fn serialize_f64(self, v: f64) -> Result<(), ValueError> {
-        write_float(self.out, v);
+        write_float(&mut self.out, v);
         Ok(())
     }
 
     fn serialize_char(self, v: char) -> Result<(), ValueError> {
-        write_str(self.out, v.encode_utf8(&mut [0u8; 4]));
+        write_str(&mut self.out, v.encode_utf8(&mut [0u8; 4]));
         Ok(())
     }
 
     fn serialize_str(self, v: &str) -> Result<(), ValueError> {
-        write_str(self.out, v);
+        write_str(&mut self.out, v);
         Ok(())
     }
 
@@ -293,7 +278,7 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
             if i > 0 {
                 self.out.push(b',');
             }
-            write_u64(self.out, u64::from(b));
+            write_u64(&mut self.out, u64::from(b));
         }
         self.out.push(b']');
         self.leave(1);
@@ -325,7 +310,7 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         _index: u32,
         variant: &'static str,
     ) -> Result<(), ValueError> {
-        write_str(self.out, variant);
+        write_str(&mut self.out, variant);
         Ok(())
     }
 
@@ -342,7 +327,7 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
                 .as_str()
                 .and_then(Number::from_integer_str)
                 .ok_or_else(give_up)?;
-            write_number(self.out, &n);
+            write_number(&mut self.out, &n);
             return Ok(());
         }
         value.serialize(self)
@@ -357,7 +342,7 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
     ) -> Result<(), ValueError> {
         self.enter(1);
         self.out.push(b'{');
-        write_str(self.out, variant);
+        write_str(&mut self.out, variant);
         self.out.push(b':');
         value.serialize(&mut *self)?;
         self.out.push(b'}');
@@ -365,7 +350,7 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         Ok(())
     }
 
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Array<'a, 'o>, ValueError> {
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Array<'a>, ValueError> {
         self.enter(1);
         self.out.push(b'[');
         Ok(Array {
@@ -375,7 +360,7 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         })
     }
 
-    fn serialize_tuple(self, _len: usize) -> Result<Array<'a, 'o>, ValueError> {
+    fn serialize_tuple(self, _len: usize) -> Result<Array<'a>, ValueError> {
         self.serialize_seq(None)
     }
 
@@ -383,7 +368,7 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         self,
         _name: &'static str,
         _len: usize,
-    ) -> Result<Array<'a, 'o>, ValueError> {
+    ) -> Result<Array<'a>, ValueError> {
         self.serialize_seq(None)
     }
 
@@ -393,11 +378,11 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         _index: u32,
         variant: &'static str,
         _len: usize,
-    ) -> Result<Array<'a, 'o>, ValueError> {
+    ) -> Result<Array<'a>, ValueError> {
         // `{"Variant":[...]}`: an object around an array.
         self.enter(2);
         self.out.push(b'{');
-        write_str(self.out, variant);
+        write_str(&mut self.out, variant);
         self.out.extend_from_slice(b":[");
         Ok(Array {
             w: self,
@@ -406,10 +391,10 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         })
     }
 
-    fn serialize_map(self, _len: Option<usize>) -> Result<Object<'a, 'o>, ValueError> {
+    fn serialize_map(self, _len: Option<usize>) -> Result<Object<'a>, ValueError> {
         self.enter(1);
         self.out.push(b'{');
-        let keys = self.keys.open();
+        let keys = Keys::Map(self.keys.open());
         Ok(Object {
             w: self,
             keys,
@@ -419,12 +404,22 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         })
     }
 
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Object<'a, 'o>, ValueError> {
-        self.serialize_map(None)
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Object<'a>, ValueError> {
+        self.enter(1);
+        self.out.push(b'{');
+        let keys = Keys::Fields {
+            base: self.fields.len(),
+            name,
+            known: known_fields(name, len),
+            matched: 0,
+        };
+        Ok(Object {
+            w: self,
+            keys,
+            first: true,
+            key_written: false,
+            levels: 1,
+        })
     }
 
     fn serialize_struct_variant(
@@ -432,14 +427,19 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         _name: &'static str,
         _index: u32,
         variant: &'static str,
-        _len: usize,
-    ) -> Result<Object<'a, 'o>, ValueError> {
+        len: usize,
+    ) -> Result<Object<'a>, ValueError> {
         // `{"Variant":{...}}`: an object around an object.
         self.enter(2);
         self.out.push(b'{');
-        write_str(self.out, variant);
+        write_str(&mut self.out, variant);
         self.out.extend_from_slice(b":{");
-        let keys = self.keys.open();
+        let keys = Keys::Fields {
+            base: self.fields.len(),
+            name: variant,
+            known: known_fields(variant, len),
+            matched: 0,
+        };
         Ok(Object {
             w: self,
             keys,
@@ -452,14 +452,14 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
 
 /// An array being written (also a tuple variant's array, with the object
 /// around it).
-struct Array<'a, 'o> {
-    w: &'a mut Writer<'o>,
+struct Array<'a> {
+    w: &'a mut Writer,
     first: bool,
     /// 1, or 2 for a tuple variant (which closes with `]}`).
     levels: usize,
 }
 
-impl Array<'_, '_> {
+impl Array<'_> {
     #[inline]
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ValueError> {
         if !self.first {
@@ -480,7 +480,7 @@ impl Array<'_, '_> {
     }
 }
 
-impl ser::SerializeSeq for Array<'_, '_> {
+impl ser::SerializeSeq for Array<'_> {
     type Ok = ();
     type Error = ValueError;
 
@@ -493,7 +493,7 @@ impl ser::SerializeSeq for Array<'_, '_> {
     }
 }
 
-impl ser::SerializeTuple for Array<'_, '_> {
+impl ser::SerializeTuple for Array<'_> {
     type Ok = ();
     type Error = ValueError;
 
@@ -506,7 +506,7 @@ impl ser::SerializeTuple for Array<'_, '_> {
     }
 }
 
-impl ser::SerializeTupleStruct for Array<'_, '_> {
+impl ser::SerializeTupleStruct for Array<'_> {
     type Ok = ();
     type Error = ValueError;
 
@@ -519,7 +519,7 @@ impl ser::SerializeTupleStruct for Array<'_, '_> {
     }
 }
 
-impl ser::SerializeTupleVariant for Array<'_, '_> {
+impl ser::SerializeTupleVariant for Array<'_> {
     type Ok = ();
     type Error = ValueError;
 
@@ -534,9 +534,9 @@ impl ser::SerializeTupleVariant for Array<'_, '_> {
 
 /// An object being written (also a struct variant's object, with the
 /// object around it).
-struct Object<'a, 'o> {
-    w: &'a mut Writer<'o>,
-    keys: ObjectKeys,
+struct Object<'a> {
+    w: &'a mut Writer,
+    keys: Keys,
     first: bool,
     /// A map key was written and its value is due.
     key_written: bool,
@@ -544,10 +544,67 @@ struct Object<'a, 'o> {
     levels: usize,
 }
 
-impl Object<'_, '_> {
+/// How an object's keys are checked for repeats.
+enum Keys {
+    /// A map's keys, logged as written.
+    Map(ObjectKeys),
+    /// A struct's field names: `name` is the struct's (or the variant's).
+    /// While its fields are the first `matched` of `known`, a list already
+    /// found free of repeats and of names to escape, nothing needs logging;
+    /// otherwise they are logged from `base` on in `Writer::fields`.
+    Fields {
+        base: usize,
+        name: &'static str,
+        known: Option<Rc<[&'static str]>>,
+        matched: usize,
+    },
+}
+
+impl Object<'_> {
     #[inline]
-    fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), ValueError> {
-        self.w.key_str(&mut self.keys, self.first, key)?;
+    fn field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), ValueError> {
+        let Keys::Fields { known, matched, .. } = &mut self.keys else {
+            return Err(give_up());
+        };
+        let w = &mut *self.w;
+        if let Some(names) = known {
+            if names
+                .get(*matched)
+                .is_some_and(|n| n.as_ptr() == key.as_ptr() && n.len() == key.len())
+            {
+                // The expected name, known to need no escaping.
+                *matched += 1;
+                let out = &mut w.out;
+                out.reserve(key.len() + 4);
+                if self.first {
+                    out.push(b'"');
+                } else {
+                    out.extend_from_slice(b",\"");
+                }
+                out.extend_from_slice(key.as_bytes());
+                out.extend_from_slice(b"\":");
+                self.first = false;
+                return value.serialize(&mut *self.w);
+            }
+            // Another list after all: log the names so far.
+            w.fields
+                .extend_from_slice(names.get(..*matched).unwrap_or(&[]));
+            *known = None;
+        }
+        if !self.first {
+            w.out.push(b',');
+        }
+        write_str(&mut w.out, key);
+        w.out.push(b':');
+        if w.fields.capacity() == 0 {
+            // A few dozen fields open at once covers most types.
+            w.fields.reserve(32);
+        }
+        w.fields.push(key);
         self.first = false;
         value.serialize(&mut *self.w)
     }
@@ -558,7 +615,30 @@ impl Object<'_, '_> {
             // `to_value` would drop a key without a value: leave it to it.
             return Err(give_up());
         }
-        self.w.keys.close(&self.keys);
+        let w = &mut *self.w;
+        let repeat = match &self.keys {
+            Keys::Map(keys) => {
+                let out: &[u8] = &w.out;
+                let bytes_of = |l: KeyLoc| out.get(l.start..l.end).unwrap_or(&[]);
+                w.keys.close(keys, bytes_of)
+            }
+            // A prefix of a list free of repeats is free of them too.
+            Keys::Fields { known: Some(_), .. } => false,
+            Keys::Fields {
+                base,
+                name,
+                known: None,
+                ..
+            } => {
+                let repeat = fields_repeat(name, w.fields.get(*base..).unwrap_or(&[]));
+                w.fields.truncate(*base);
+                repeat
+            }
+        };
+        if repeat {
+            // The `Value` path merges a repeated key.
+            return Err(give_up());
+        }
         self.w.out.push(b'}');
         if self.levels == 2 {
             self.w.out.push(b'}');
@@ -568,12 +648,12 @@ impl Object<'_, '_> {
     }
 }
 
-impl ser::SerializeMap for Object<'_, '_> {
+impl ser::SerializeMap for Object<'_> {
     type Ok = ();
     type Error = ValueError;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), ValueError> {
-        if self.key_written {
+        if self.key_written || !matches!(self.keys, Keys::Map(_)) {
             // Two keys in a row: `to_value` keeps the second only.
             return Err(give_up());
         }
@@ -581,8 +661,8 @@ impl ser::SerializeMap for Object<'_, '_> {
             self.w.out.push(b',');
         }
         let start = self.w.out.len();
-        key.serialize(KeyWriter(&mut *self.w.out))?;
-        self.w.check_key(&mut self.keys, start)?;
+        key.serialize(KeyWriter(&mut self.w.out))?;
+        self.w.log_key(start);
         self.w.out.push(b':');
         self.first = false;
         self.key_written = true;
@@ -602,7 +682,25 @@ impl ser::SerializeMap for Object<'_, '_> {
     }
 }
 
-impl ser::SerializeStruct for Object<'_, '_> {
+impl ser::SerializeStruct for Object<'_> {
+    type Ok = ();
+    type Error = ValueError;
+
+    #[inline]
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), ValueError> {
+        self.field(key, value)
+    }
+
+    fn end(self) -> Result<(), ValueError> {
+        self.close()
+    }
+}
+
+impl ser::SerializeStructVariant for Object<'_> {
     type Ok = ();
     type Error = ValueError;
 
@@ -619,21 +717,67 @@ impl ser::SerializeStruct for Object<'_, '_> {
     }
 }
 
-impl ser::SerializeStructVariant for Object<'_, '_> {
-    type Ok = ();
-    type Error = ValueError;
+/// How many struct field lists [`KNOWN_FIELDS`] remembers.
+const KNOWN_SLOTS: usize = 64;
 
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), ValueError> {
-        self.field(key, value)
-    }
+/// The longest field list [`KNOWN_FIELDS`] remembers.
+const KNOWN_MAX_FIELDS: usize = 64;
 
-    fn end(self) -> Result<(), ValueError> {
-        self.close()
+/// A remembered field list (see [`KNOWN_FIELDS`]).
+type FieldList = Rc<[&'static str]>;
+
+thread_local! {
+    /// Field lists of structs already written and found free of repeated
+    /// names and of names that need escaping, by struct name and length. A
+    /// `&'static str` never changes, so a field with the same address and
+    /// length as the expected one has the same name: a struct written
+    /// again (the usual case) needs no second look at its names.
+    static KNOWN_FIELDS: RefCell<[Option<FieldList>; KNOWN_SLOTS]> =
+        const { RefCell::new([const { None }; KNOWN_SLOTS]) };
+}
+
+/// Where the field list of `name` with `len` fields is remembered.
+#[inline]
+fn known_slot(name: &'static str, len: usize) -> usize {
+    let h =
+        (name.as_ptr() as u64 ^ (len as u64).rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> 58) as usize
+}
+
+/// The remembered field list of a struct called `name` with `len` fields,
+/// if any (the fields written must still be compared with it).
+#[inline]
+fn known_fields(name: &'static str, len: usize) -> Option<FieldList> {
+    if len < 2 {
+        return None;
     }
+    let slot = known_slot(name, len);
+    KNOWN_FIELDS
+        .try_with(|k| k.try_borrow().ok()?.get(slot)?.clone())
+        .ok()
+        .flatten()
+}
+
+/// Whether the field names of a struct (or struct variant) called `name`
+/// repeat one; a list that does not is remembered if its names need no
+/// escaping.
+fn fields_repeat(name: &'static str, fields: &[&'static str]) -> bool {
+    if has_repeat(fields, |f: &'static str| f.as_bytes()) {
+        return true;
+    }
+    let plain = |f: &&'static str| scan::plain_run::<true>(f.as_bytes()) == f.len();
+    if (2..=KNOWN_MAX_FIELDS).contains(&fields.len()) && fields.iter().all(plain) {
+        let list: FieldList = Rc::from(fields);
+        let slot = known_slot(name, fields.len());
+        let _ = KNOWN_FIELDS.try_with(|k| {
+            if let Ok(mut k) = k.try_borrow_mut()
+                && let Some(s) = k.get_mut(slot)
+            {
+                *s = Some(list);
+            }
+        });
+    }
+    false
 }
 
 /// Writes a map key as the quoted string `to_value`'s key rules make of
