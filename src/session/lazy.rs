@@ -217,6 +217,37 @@ impl Data {
         }
     }
 
+    /// The value under `key` as a serde type. A value not built yet is
+    /// read straight from its JSON (and stays unbuilt); a built one is
+    /// converted where it is, without a copy.
+    #[expect(
+        clippy::expect_used,
+        clippy::panic,
+        reason = "the range was validated with the reader's rules at load, so only the type \
+                  can refuse it"
+    )]
+    pub(crate) fn get_as<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Option<Result<T, json::ValueError>> {
+        if let Some(raw) = self.lazy() {
+            let slot = raw.slot(key)?;
+            if slot.value.get().is_none() {
+                let text = raw
+                    .json
+                    .get(slot.range.clone())
+                    .expect("a range of the JSON it indexes");
+                return Some(
+                    json::from_slice_of::<T>(text, raw.depth).map_err(|e| match e {
+                        json::Error::Value(e) => e,
+                        other => panic!("a value range validated at load no longer reads: {other}"),
+                    }),
+                );
+            }
+        }
+        self.get(key).map(json::from_value_ref::<T>)
+    }
+
     pub(crate) fn contains_key(&self, key: &str) -> bool {
         match self.lazy() {
             Some(raw) => raw.slot(key).is_some(),

@@ -339,9 +339,8 @@ impl Session {
     /// # Ok::<(), signed_session::error::ValueError>(())
     /// ```
     pub fn get_as<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ValueError> {
-        self.get(key)
-            .map(|v| python_json::from_value(v.clone()))
-            .transpose()
+        self.touch();
+        self.data.get_as(key).transpose()
     }
 
     /// The value, mutably. Like changing a nested object in Django, this

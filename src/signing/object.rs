@@ -1,7 +1,7 @@
 //! `signing.dumps` / `signing.loads`: JSON values as signed, timestamped,
 //! optionally compressed tokens (docs/django-format.md §2 and §3).
 
-use core::any::Any;
+use core::any::{Any, TypeId};
 use std::sync::Arc;
 
 use python_json::{self as json, Value};
@@ -63,6 +63,8 @@ pub struct Opened {
 }
 
 thread_local! {
+    /// The JSON text of a value being signed, kept between calls.
+    static JSON: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
     /// The base64-decoded bytes of a compressed body, kept between calls.
     static COMPRESSED: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
 }
@@ -188,7 +190,32 @@ impl ObjectSigner {
     /// [`EncodeError::TooLong`] when this codec's [`Limits`] would refuse
     /// the token on the way back.
     pub fn dumps<T: Serialize + ?Sized>(&self, value: &T) -> Result<String, EncodeError> {
-        self.dumps_value_at(&json::to_value(value)?, self.now())
+        self.dumps_at(value, self.now())
+    }
+
+    /// [`dumps`](Self::dumps) at `now`: the JSON is written straight from
+    /// `value`'s `Serialize` (no intermediate [`Value`]), byte for byte
+    /// what `to_vec(&to_value(value)?)` would write.
+    pub(crate) fn dumps_at<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        now: f64,
+    ) -> Result<String, EncodeError> {
+        JSON.with(|buffer| {
+            let mut json = buffer.borrow_mut();
+            json.clear();
+            let depth = json::write_of(&mut json, value)?;
+            let limit = self.limits.max_json_depth();
+            let result = if depth > limit {
+                Err(EncodeError::TooDeep { limit })
+            } else {
+                self.sign_json(&json, now)
+            };
+            if json.capacity() > KEPT_BUFFER {
+                *json = Vec::new();
+            }
+            result
+        })
     }
 
     /// Signs JSON text as made now. The text is checked with the decoder's
@@ -336,12 +363,29 @@ impl ObjectSigner {
         max_age: Option<Duration>,
     ) -> Result<Loaded<T>, DecodeError> {
         let max_age = max_age.map(|d| d.as_seconds_f64());
-        let (value, raw) = self.loads_value_at(token, max_age, self.now())?;
+        let raw = self.open_at(token, max_age, self.now())?;
         Ok(Loaded {
-            value: from_value(value).map_err(PayloadError::Shape)?,
+            value: self.read::<T>(&raw.json)?,
             signed_at: signed_at(raw.timestamp)?,
             key_index: raw.key_index,
             compressed: raw.compressed,
+        })
+    }
+
+    /// Verified JSON as `T`: the crate's own reader for a [`Value`], and
+    /// for any other type a serde `Deserializer` straight over the text
+    /// (no intermediate [`Value`]), with the same rules and results.
+    fn read<T: DeserializeOwned + 'static>(&self, json: &[u8]) -> Result<T, PayloadError> {
+        let depth = self.limits.max_json_depth();
+        if TypeId::of::<T>() == TypeId::of::<Value>() {
+            let value = json::from_slice(json, depth)?;
+            return Ok(same_type(value));
+        }
+        json::from_slice_of::<T>(json, depth).map_err(|e| match e {
+            json::Error::Json(e) => PayloadError::Json(e),
+            json::Error::Value(e) => PayloadError::Shape(e),
+            // A future kind of error is still a payload the type refuses.
+            other => PayloadError::Shape(<json::ValueError as serde::de::Error>::custom(other)),
         })
     }
 
@@ -361,20 +405,15 @@ impl ObjectSigner {
     }
 }
 
-/// A [`Value`] as `T`: itself when `T` is [`Value`] (no copy), otherwise
-/// through serde.
+/// `value` as `T`, when `T` is [`Value`] (the caller checked the type).
 #[expect(
     clippy::expect_used,
-    reason = "the slot is only emptied when T is Value, and then the function has returned"
+    reason = "the caller compared the TypeIds, so the downcast cannot fail"
 )]
-fn from_value<T: DeserializeOwned + 'static>(value: Value) -> Result<T, json::ValueError> {
-    let mut slot = Some(value);
-    if let Some(same) = (&mut slot as &mut dyn Any).downcast_mut::<Option<T>>()
-        && let Some(value) = same.take()
-    {
-        return Ok(value);
-    }
-    json::from_value(slot.expect("the value is still in its slot when T is not Value"))
+fn same_type<T: 'static>(value: Value) -> T {
+    *(Box::new(value) as Box<dyn Any>)
+        .downcast::<T>()
+        .expect("T is Value")
 }
 
 /// zlib output if it is at least 2 bytes shorter than `json` (Django keeps
