@@ -64,10 +64,12 @@ fn entry_points_agree(data: &[u8], depth: usize, parsed: &Result<Value, json::Js
         parsed.is_ok(),
         "parse_object_raw {raw:?} vs from_slice {parsed:?}"
     );
-    if let (Ok(Some(entries)), Ok(Value::Object(map))) = (&raw, parsed) {
-        assert_eq!(entries.len(), map.len());
-        for ((key, range), (k, v)) in entries.iter().zip(map) {
+    if let (Ok(Some(object)), Ok(Value::Object(map))) = (&raw, parsed) {
+        assert_eq!(object.len(), map.len());
+        for (at, ((key, range), (k, v))) in object.iter().zip(map).enumerate() {
             assert_eq!(key, k);
+            assert_eq!(object.position(key), Some(at), "{key:?} found where it is");
+            assert_eq!(object.get(key), Some(range.clone()));
             let one = from_slice_at(data, range.clone(), depth.saturating_sub(1));
             assert_eq!(one.as_ref(), Ok(v), "value of {key:?} at {range:?}");
         }

@@ -14,7 +14,7 @@ use core::ops::Range;
 
 use indexmap::map::Entry;
 
-use python_json::{self as json, JsonError};
+use python_json::{self as json, JsonError, RawObject};
 use python_json::{Map, Value};
 
 /// Session data: a built [`Map`], or raw JSON with values built on demand.
@@ -34,23 +34,38 @@ struct Raw {
     depth: usize,
     /// Keys are unique (the reader keeps the last of repeated ones), and
     /// few: a linear search beats hashing every key of every request.
-    entries: Vec<(String, Slot)>,
+    object: RawObject,
+    /// Each entry's value, once built (same positions as `object`).
+    values: Box<[OnceCell<Value>]>,
     /// The whole map, once something asked for it by reference.
     all: OnceCell<Map>,
 }
 
-#[derive(Clone)]
-struct Slot {
+/// One entry of a [`Raw`]: where its value lies, and the value once built.
+struct Slot<'a> {
     range: Range<usize>,
-    value: OnceCell<Value>,
+    value: &'a OnceCell<Value>,
 }
 
 impl Raw {
-    fn slot(&self, key: &str) -> Option<&Slot> {
-        self.entries
+    fn slot(&self, key: &str) -> Option<Slot<'_>> {
+        let at = self.object.position(key)?;
+        self.slot_at(at, self.object.get_index(at)?)
+    }
+
+    fn slot_at(&self, at: usize, range: Range<usize>) -> Option<Slot<'_>> {
+        Some(Slot {
+            range,
+            value: self.values.get(at)?,
+        })
+    }
+
+    /// Every entry, in order.
+    fn entries(&self) -> impl ExactSizeIterator<Item = (&str, Slot<'_>)> + '_ {
+        self.object
             .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, slot)| slot)
+            .zip(self.values.iter())
+            .map(|((key, range), value)| (key, Slot { range, value }))
     }
 
     #[expect(
@@ -63,43 +78,28 @@ impl Raw {
             .expect("a value range validated when the session was loaded parses again")
     }
 
-    fn value<'a>(&'a self, slot: &'a Slot) -> &'a Value {
-        slot.value.get_or_init(|| self.build(slot.range.clone()))
+    fn value<'a>(&'a self, slot: Slot<'a>) -> &'a Value {
+        slot.value.get_or_init(|| self.build(slot.range))
     }
 
-    fn into_map(self) -> Map {
-        let Raw {
-            json,
-            depth,
-            entries,
-            all,
-        } = self;
-        if let Some(map) = all.into_inner() {
+    fn into_map(mut self) -> Map {
+        if let Some(map) = self.all.take() {
             return map;
         }
-        let raw = Raw {
-            json,
-            depth,
-            entries: Vec::new(),
-            all: OnceCell::new(),
-        };
-        entries
-            .into_iter()
-            .map(|(k, slot)| {
-                let Slot { range, value } = slot;
-                let v = match value.into_inner() {
-                    Some(built) => built,
-                    None => raw.build(range),
-                };
-                (k, v)
+        let values = core::mem::take(&mut self.values).into_vec();
+        self.object
+            .iter()
+            .zip(values)
+            .map(|((key, range), value)| {
+                let value = value.into_inner().unwrap_or_else(|| self.build(range));
+                (key.to_owned(), value)
             })
             .collect()
     }
 
     fn to_map(&self) -> Map {
-        self.entries
-            .iter()
-            .map(|(k, slot)| (k.clone(), self.value(slot).clone()))
+        self.entries()
+            .map(|(k, slot)| (k.to_owned(), self.value(slot).clone()))
             .collect()
     }
 }
@@ -156,26 +156,18 @@ impl Data {
     /// is an object, keeps it with its values unbuilt. `Ok(None)` if it is
     /// valid JSON but not an object.
     pub(crate) fn parse(json: Vec<u8>, max_depth: usize) -> Result<Option<Data>, JsonError> {
-        let Some(entries) = json::parse_object_raw(&json, max_depth)? else {
+        let Some(object) = json::parse_object_raw(&json, max_depth)? else {
             return Ok(None);
         };
-        let entries = entries
-            .into_iter()
-            .map(|(k, range)| {
-                (
-                    k,
-                    Slot {
-                        range,
-                        value: OnceCell::new(),
-                    },
-                )
-            })
+        let values = core::iter::repeat_with(OnceCell::new)
+            .take(object.len())
             .collect();
         let depth = max_depth.saturating_sub(1);
         let raw = Raw {
             json,
             depth,
-            entries,
+            object,
+            values,
             all: OnceCell::new(),
         };
         Ok(Some(Data {
@@ -235,7 +227,7 @@ impl Data {
             if slot.value.get().is_none() {
                 let text = raw
                     .json
-                    .get(slot.range.clone())
+                    .get(slot.range)
                     .expect("a range of the JSON it indexes");
                 return Some(
                     json::from_slice_of::<T>(text, raw.depth).map_err(|e| match e {
@@ -257,7 +249,7 @@ impl Data {
 
     pub(crate) fn len(&self) -> usize {
         match self.lazy() {
-            Some(raw) => raw.entries.len(),
+            Some(raw) => raw.object.len(),
             None => self.as_map().len(),
         }
     }
@@ -266,24 +258,24 @@ impl Data {
         self.len() == 0
     }
 
-    pub(crate) fn keys(&self) -> impl ExactSizeIterator<Item = &String> + '_ {
+    pub(crate) fn keys(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         match self.lazy() {
-            Some(raw) => Either::Left(raw.entries.iter().map(|(k, _)| k)),
-            None => Either::Right(self.as_map().keys()),
+            Some(raw) => Either::Left(raw.object.keys()),
+            None => Either::Right(self.as_map().keys().map(String::as_str)),
         }
     }
 
     pub(crate) fn values(&self) -> impl ExactSizeIterator<Item = &Value> + '_ {
         match self.lazy() {
-            Some(raw) => Either::Left(raw.entries.iter().map(|(_, slot)| raw.value(slot))),
+            Some(raw) => Either::Left(raw.entries().map(|(_, slot)| raw.value(slot))),
             None => Either::Right(self.as_map().values()),
         }
     }
 
-    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (&String, &Value)> + '_ {
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
         match self.lazy() {
-            Some(raw) => Either::Left(raw.entries.iter().map(|(k, slot)| (k, raw.value(slot)))),
-            None => Either::Right(self.as_map().iter()),
+            Some(raw) => Either::Left(raw.entries().map(|(k, slot)| (k, raw.value(slot)))),
+            None => Either::Right(self.as_map().iter().map(|(k, v)| (k.as_str(), v))),
         }
     }
 
@@ -324,7 +316,7 @@ mod tests {
     fn reads_build_only_what_they_touch() {
         let d = lazy(r#"{"a": [1, 2], "b": {"c": "x"}, "a": 3}"#);
         assert_eq!(d.len(), 2);
-        assert_eq!(d.keys().map(String::as_str).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(d.keys().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(d.get("a"), Some(&Value::from(3)));
         let raw = d.lazy().unwrap();
         assert!(
@@ -355,7 +347,7 @@ mod tests {
         d.insert("c".into(), Value::from(3));
         assert!(d.raw.is_none());
         assert_eq!(
-            d.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            d.iter().map(|(k, _)| k).collect::<Vec<_>>(),
             ["a", "b", "c"]
         );
         assert_eq!(d.shift_remove("a"), Some(Value::from(1)));
@@ -388,8 +380,9 @@ mod tests {
     fn item06_a_broken_lazy_value_is_not_turned_into_null() {
         let mut d = lazy(r#"{"a": [1, 2]}"#);
         if let Some(raw) = d.raw.as_deref_mut() {
-            // Break the invariant: the range now covers half a value.
-            raw.entries[0].1.range.end -= 2;
+            // Break the invariant: the value's closing bracket is gone.
+            let end = raw.object.get("a").unwrap().end;
+            raw.json[end - 1] = b' ';
         }
         let _ = d.get("a");
     }

@@ -370,7 +370,7 @@ impl Session {
     /// ```
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         self.touch();
-        self.data.keys().map(String::as_str)
+        self.data.keys()
     }
 
     /// Django's `session.values()`, in insertion order.
@@ -382,7 +382,7 @@ impl Session {
     /// Django's `session.items()`, in insertion order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
         self.touch();
-        self.data.iter().map(|(k, v)| (k.as_str(), v))
+        self.data.iter()
     }
 
     /// The number of entries (`len(session.keys())`; Django's `SessionBase`

@@ -124,7 +124,7 @@ impl KeyLog {
         bytes_of: impl Fn(KeyLoc) -> &'b [u8],
     ) -> bool {
         let keys = self.keys.get(object.base..).unwrap_or(&[]);
-        let repeat = has_repeat(keys, bytes_of);
+        let repeat = has_repeat(keys, |&loc| bytes_of(loc));
         self.keys.truncate(object.base);
         repeat
     }
@@ -132,7 +132,7 @@ impl KeyLog {
 
 /// Whether two of `keys` have the same bytes (as `bytes_of` gives them).
 #[inline]
-pub(crate) fn has_repeat<'b, K: Copy>(keys: &[K], bytes_of: impl Fn(K) -> &'b [u8]) -> bool {
+pub(crate) fn has_repeat<'k, 'b, K>(keys: &'k [K], bytes_of: impl Fn(&'k K) -> &'b [u8]) -> bool {
     let n = keys.len();
     if n < 2 {
         return false;
@@ -153,15 +153,15 @@ pub(crate) fn has_repeat<'b, K: Copy>(keys: &[K], bytes_of: impl Fn(K) -> &'b [u
 
 /// Compares the quick hashes of a few keys pairwise.
 #[inline]
-fn scan<'b, K: Copy>(keys: &[K], bytes_of: &impl Fn(K) -> &'b [u8]) -> Found {
+fn scan<'k, 'b, K>(keys: &'k [K], bytes_of: &impl Fn(&'k K) -> &'b [u8]) -> Found {
     let mut hashes = [0u64; SCAN_LIMIT];
-    for (h, &loc) in hashes.iter_mut().zip(keys) {
+    for (h, loc) in hashes.iter_mut().zip(keys) {
         *h = quick_hash(bytes_of(loc));
     }
-    for (i, (&h, &loc)) in hashes.iter().zip(keys).enumerate() {
-        for (&earlier, &earlier_loc) in hashes.iter().zip(keys).take(i) {
+    for (i, (&h, loc)) in hashes.iter().zip(keys).enumerate() {
+        for (&earlier, earlier_loc) in hashes.iter().zip(keys).take(i) {
             if earlier == h {
-                return if bytes_of(earlier_loc) == bytes_of(loc) {
+                return if same_bytes(bytes_of(earlier_loc), bytes_of(loc)) {
                     Found::Repeat
                 } else {
                     Found::Collision
@@ -173,10 +173,10 @@ fn scan<'b, K: Copy>(keys: &[K], bytes_of: &impl Fn(K) -> &'b [u8]) -> Found {
 }
 
 /// Puts the quick hashes of up to [`TABLE_LIMIT`] keys in a table.
-fn table<'b, K: Copy>(keys: &[K], bytes_of: &impl Fn(K) -> &'b [u8]) -> Found {
+fn table<'k, 'b, K>(keys: &'k [K], bytes_of: &impl Fn(&'k K) -> &'b [u8]) -> Found {
     let mut hashes = [0u64; TABLE_LIMIT];
     let mut slots = [0u8; TABLE_SLOTS];
-    for (i, &loc) in keys.iter().enumerate().take(TABLE_LIMIT) {
+    for (i, loc) in keys.iter().enumerate().take(TABLE_LIMIT) {
         let key = bytes_of(loc);
         let h = quick_hash(key);
         // The table is at most half full, so an empty slot comes soon.
@@ -187,8 +187,8 @@ fn table<'b, K: Copy>(keys: &[K], bytes_of: &impl Fn(K) -> &'b [u8]) -> Found {
                 Some(taken) => {
                     let earlier = usize::from(taken) - 1;
                     if hashes.get(earlier) == Some(&h) {
-                        let earlier_key = keys.get(earlier).map_or(&[][..], |&l| bytes_of(l));
-                        return if earlier_key == key {
+                        let earlier_key = keys.get(earlier).map_or(&[][..], bytes_of);
+                        return if same_bytes(earlier_key, key) {
                             Found::Repeat
                         } else {
                             Found::Collision
@@ -209,20 +209,35 @@ fn table<'b, K: Copy>(keys: &[K], bytes_of: &impl Fn(K) -> &'b [u8]) -> Found {
     Found::Distinct
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many times two keys' bytes were compared on this thread: lets a
+    /// test prove that crafted keys cannot make a check quadratic.
+    pub(crate) static KEY_COMPARISONS: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
+/// Whether two keys have the same bytes (counted in tests).
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    #[cfg(test)]
+    KEY_COMPARISONS.with(|n| n.set(n.get() + 1));
+    a == b
+}
+
 /// Looks for a repeated key by std's per-process keyed SipHash.
 #[cold]
-fn keyed<'b, K: Copy>(keys: &[K], bytes_of: &impl Fn(K) -> &'b [u8]) -> bool {
+fn keyed<'k, 'b, K>(keys: &'k [K], bytes_of: &impl Fn(&'k K) -> &'b [u8]) -> bool {
     let hasher = RandomState::new();
     let mut first: HashMap<u64, usize, KeyHashBuild> =
         HashMap::with_capacity_and_hasher(keys.len(), KeyHashBuild::default());
-    for (i, &loc) in keys.iter().enumerate() {
+    for (i, loc) in keys.iter().enumerate() {
         let key = bytes_of(loc);
         match first.entry(hasher.hash_one(key)) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(i);
             }
             std::collections::hash_map::Entry::Occupied(o) => {
-                let same = |l: &K| bytes_of(*l) == key;
+                let same = |l: &'k K| same_bytes(bytes_of(l), key);
                 if keys.get(*o.get()).is_some_and(same) {
                     return true;
                 }

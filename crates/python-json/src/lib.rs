@@ -123,7 +123,7 @@ mod typed_tests;
 pub use de::{from_value, from_value_ref};
 pub use number::Number;
 pub use read::{
-    DEFAULT_MAX_DEPTH, JsonError, JsonErrorKind, MAX_INTEGER_DIGITS, RawEntry, from_slice,
+    DEFAULT_MAX_DEPTH, JsonError, JsonErrorKind, MAX_INTEGER_DIGITS, RawObject, from_slice,
     from_slice_at, parse_object_raw, skip_value, validate,
 };
 pub use ser::to_value;

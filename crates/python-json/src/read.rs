@@ -7,8 +7,10 @@
 //! apart. Nesting is tracked on an explicit stack, never by recursion.
 
 use core::ops::Range;
+use std::collections::HashMap;
 use std::hash::BuildHasher as _;
 
+use crate::keys::{has_repeat, same_bytes};
 use crate::scan;
 use crate::{Map, Number, Value};
 
@@ -269,16 +271,26 @@ pub(crate) fn read_string_from<O: StrOut>(
     }
 }
 
-/// Reads a string into a new `String`.
+/// Reads a string into a new `String`: allocated once, at its exact size,
+/// when the string is one plain ASCII run (most keys and values are).
+#[expect(
+    clippy::expect_used,
+    reason = "plain runs are ASCII, and the decoder only writes whole UTF-8 chars"
+)]
 fn read_owned_string(bytes: &[u8], start: usize) -> Result<(String, usize)> {
-    // Most keys and values fit here, so growing (a copy each time) is rare.
-    let mut buf = Vec::with_capacity(24);
-    let end = read_string(bytes, start, &mut buf)?;
-    // The buffer holds ASCII runs and whole encoded chars, so it is valid
-    // UTF-8; the lossy path is never taken.
-    let s = String::from_utf8(buf)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    Ok((s, end))
+    let from = start + 1;
+    let rest = bytes.get(from..).unwrap_or(&[]);
+    let run = scan::plain_run::<false>(rest);
+    let plain = rest.get(..run).unwrap_or(&[]);
+    if rest.get(run) == Some(&b'"') {
+        let text = core::str::from_utf8(plain).expect("a plain run is ASCII");
+        return Ok((text.to_owned(), from + run + 1));
+    }
+    let mut buf = Vec::with_capacity(run + 16);
+    buf.extend_from_slice(plain);
+    let end = read_string_from(bytes, start, from + run, &mut buf)?;
+    let text = String::from_utf8(buf).expect("ASCII runs and whole encoded chars are UTF-8");
+    Ok((text, end))
 }
 
 /// Scans the number at `start` (Python's
@@ -465,7 +477,10 @@ impl Sink for Build {
         Value::Array(a)
     }
     fn new_object(&mut self) -> Map {
-        Map::new()
+        // Most objects that are read have a few keys: one allocation each
+        // for entries and index holds them, where growing from empty
+        // takes three.
+        Map::with_capacity(8)
     }
     fn insert(&mut self, o: &mut Map, k: String, v: Value) {
         // Python's dict(pairs): the last value wins, the first position stays.
@@ -745,28 +760,86 @@ impl core::hash::Hasher for KeyHasher {
 
 pub(crate) type KeyHashBuild = core::hash::BuildHasherDefault<KeyHasher>;
 
-#[cfg(test)]
-thread_local! {
-    /// How many key comparisons [`parse_object_raw`] made on this thread:
-    /// lets a test prove that crafted keys cannot make it quadratic.
-    pub(crate) static KEY_COMPARISONS: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+/// The top-level object of a validated document, its values left unbuilt:
+/// each key (decoded) with the byte range of its raw value, in object
+/// order. Made by [`parse_object_raw`]; [`from_slice_at`] builds a value.
+///
+/// The keys share one buffer, so reading an object costs a few
+/// allocations, whatever its number of keys.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RawObject {
+    /// Every key's text, one after the other.
+    keys: String,
+    /// Per entry: the range of its key in `keys`, and of its value in the
+    /// document.
+    entries: Vec<(Range<usize>, Range<usize>)>,
 }
 
-/// Whether two object keys are equal (counted in tests).
-#[inline]
-fn same_key(a: &str, b: &str) -> bool {
-    #[cfg(test)]
-    KEY_COMPARISONS.with(|n| n.set(n.get() + 1));
-    a == b
+impl RawObject {
+    /// The number of entries (keys are unique).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the object has no entries.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entries in object order: each key and the byte range of its
+    /// value in the document.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, Range<usize>)> + '_ {
+        self.entries
+            .iter()
+            .map(|(key, value)| (self.key_at(key), value.clone()))
+    }
+
+    /// The keys in object order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.entries.iter().map(|(key, _)| self.key_at(key))
+    }
+
+    /// The position of `key` among the entries.
+    #[must_use]
+    pub fn position(&self, key: &str) -> Option<usize> {
+        self.entries.iter().position(|(k, _)| self.key_at(k) == key)
+    }
+
+    /// The byte range of the value under `key`.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<Range<usize>> {
+        let at = self.position(key)?;
+        self.entries.get(at).map(|(_, value)| value.clone())
+    }
+
+    /// The byte range of the value of the entry at `position`.
+    #[must_use]
+    pub fn get_index(&self, position: usize) -> Option<Range<usize>> {
+        self.entries.get(position).map(|(_, value)| value.clone())
+    }
+
+    #[expect(
+        clippy::expect_used,
+        reason = "a key's range is made with the buffer, on the boundaries of whole keys"
+    )]
+    fn key_at(&self, range: &Range<usize>) -> &str {
+        self.keys
+            .get(range.clone())
+            .expect("a key's range lies on char boundaries of the key buffer")
+    }
 }
 
-/// One entry of [`parse_object_raw`]: a decoded key and the byte range of
-/// its raw, validated value.
-pub type RawEntry = (String, Range<usize>);
+impl core::fmt::Debug for RawObject {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
 
 /// Validates the document `bytes` with the rules of [`from_slice`] and, if
-/// its top-level value is an object, returns the object's keys (decoded) with
-/// the byte ranges of their raw values, in object order. A repeated key keeps
+/// its top-level value is an object, returns its keys (decoded) with the
+/// byte ranges of their raw values, in object order. A repeated key keeps
 /// its first position and its last value's range, as [`from_slice`] does.
 /// Returns `Ok(None)` if the document is valid but not an object.
 ///
@@ -776,15 +849,20 @@ pub type RawEntry = (String, Range<usize>);
 /// ```
 /// use python_json::{from_slice_at, parse_object_raw};
 /// let text = br#"{"a": [1, 2], "b": "x", "a": 3}"#;
-/// let entries = parse_object_raw(text, 128)?.unwrap_or_default();
-/// assert_eq!(entries, vec![("a".to_owned(), 29..30), ("b".to_owned(), 19..22)]);
+/// let object = parse_object_raw(text, 128)?.unwrap_or_default();
+/// assert_eq!(object.iter().collect::<Vec<_>>(), [("a", 29..30), ("b", 19..22)]);
+/// assert_eq!(object.get("b"), Some(19..22));
 /// assert_eq!(from_slice_at(text, 19..22, 127)?, python_json::Value::from("x"));
 /// # Ok::<(), python_json::JsonError>(())
 /// ```
 ///
 /// # Errors
 /// As [`from_slice`].
-pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<Vec<RawEntry>>> {
+#[expect(
+    clippy::expect_used,
+    reason = "the key buffer only ever receives ASCII runs and whole encoded chars"
+)]
+pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<RawObject>> {
     let start = skip_ws(bytes, 0);
     if bytes.get(start) != Some(&b'{') {
         parse_document(&mut Skip, bytes, max_depth)?;
@@ -793,55 +871,28 @@ pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<Vec<Raw
     let Some(inner_depth) = max_depth.checked_sub(1) else {
         return err(JsonErrorKind::TooDeep, start);
     };
-    // Repeated keys are found through a map from the key's hash to its
-    // first entry. The hash is SipHash under std's per-process random key
-    // (the one `Map` uses), so nobody can craft keys that share a hash
-    // and push every lookup onto the linear fallback below, which only
-    // keeps chance collisions correct. Small objects skip the map.
-    const INDEX_FROM: usize = 8;
-    let keyed = std::hash::RandomState::new();
-    let key_hash = |key: &[u8]| keyed.hash_one(key);
-    let mut entries: Vec<RawEntry> = Vec::with_capacity(INDEX_FROM * 2);
-    let mut index: std::collections::HashMap<u64, usize, KeyHashBuild> =
-        std::collections::HashMap::default();
+    let mut keys: Vec<u8> = Vec::with_capacity(256);
+    let mut entries: Vec<(Range<usize>, Range<usize>)> = Vec::with_capacity(16);
     let mut i = skip_ws(bytes, start + 1);
     if bytes.get(i) == Some(&b'}') {
         i += 1;
     } else {
         loop {
-            let (key, after) = key_and_colon(&mut Build, bytes, i)?;
-            let value_start = skip_ws(bytes, after);
-            let value_end = skip_value(bytes, value_start, inner_depth)?;
-            let range = value_start..value_end;
-            let linear = |entries: &[RawEntry]| entries.iter().position(|(k, _)| same_key(k, &key));
-            let hash = key_hash(key.as_bytes());
-            let found = if entries.len() < INDEX_FROM {
-                linear(&entries)
-            } else {
-                if index.is_empty() {
-                    index.reserve(INDEX_FROM * 8);
-                    for (at, (k, _)) in entries.iter().enumerate() {
-                        index.entry(key_hash(k.as_bytes())).or_insert(at);
-                    }
-                }
-                match index.get(&hash) {
-                    None => None,
-                    Some(&at) if entries.get(at).is_some_and(|(k, _)| same_key(k, &key)) => {
-                        Some(at)
-                    }
-                    Some(_) => linear(&entries),
-                }
-            };
-            match found.and_then(|at| entries.get_mut(at)) {
-                // Python's dict: the first position, the last value.
-                Some(entry) => entry.1 = range,
-                None => {
-                    if !index.is_empty() {
-                        index.entry(hash).or_insert(entries.len());
-                    }
-                    entries.push((key, range));
-                }
+            match bytes.get(i) {
+                Some(b'"') => {}
+                Some(_) => return err(JsonErrorKind::NonStringKey, i),
+                None => return err(JsonErrorKind::UnexpectedEnd, i),
             }
+            let key_start = keys.len();
+            i = skip_ws(bytes, read_string(bytes, i, &mut keys)?);
+            match bytes.get(i) {
+                Some(b':') => {}
+                Some(_) => return err(JsonErrorKind::ExpectedColon, i),
+                None => return err(JsonErrorKind::UnexpectedEnd, i),
+            }
+            let value_start = skip_ws(bytes, i + 1);
+            let value_end = skip_value(bytes, value_start, inner_depth)?;
+            entries.push((key_start..keys.len(), value_start..value_end));
             i = skip_ws(bytes, value_end);
             match bytes.get(i) {
                 Some(b',') => i = skip_ws(bytes, i + 1),
@@ -858,7 +909,51 @@ pub fn parse_object_raw(bytes: &[u8], max_depth: usize) -> Result<Option<Vec<Raw
     if end != bytes.len() {
         return err(JsonErrorKind::TrailingData, end);
     }
-    Ok(Some(entries))
+    // Repeated keys are rare: the whole object is checked once, at its
+    // end, and merged only if it has one.
+    let key = |range: &Range<usize>| keys.get(range.clone()).unwrap_or_default();
+    if has_repeat(&entries, |(k, _)| key(k)) {
+        entries = merge_repeats(entries, key);
+    }
+    let keys = String::from_utf8(keys).expect("decoded keys are UTF-8");
+    Ok(Some(RawObject { keys, entries }))
+}
+
+/// Python's dict over `entries` that repeat a key: each key at its first
+/// position, with its last value.
+///
+/// Keys are found again through a map from the key's hash to its first
+/// entry. The hash is SipHash under std's per-process random key (the one
+/// `Map` uses), so nobody can craft keys that share a hash and push every
+/// lookup onto the linear fallback, which only keeps chance collisions
+/// correct.
+#[cold]
+fn merge_repeats<'k>(
+    entries: Vec<(Range<usize>, Range<usize>)>,
+    key: impl Fn(&Range<usize>) -> &'k [u8],
+) -> Vec<(Range<usize>, Range<usize>)> {
+    let keyed = std::hash::RandomState::new();
+    let mut index: HashMap<u64, usize, KeyHashBuild> =
+        HashMap::with_capacity_and_hasher(entries.len(), KeyHashBuild::default());
+    let mut merged: Vec<(Range<usize>, Range<usize>)> = Vec::with_capacity(entries.len());
+    for (name, value) in entries {
+        let bytes = key(&name);
+        let hash = keyed.hash_one(bytes);
+        let same = |(k, _): &(Range<usize>, Range<usize>)| same_bytes(key(k), bytes);
+        let found = match index.get(&hash) {
+            None => None,
+            Some(&at) if merged.get(at).is_some_and(same) => Some(at),
+            Some(_) => merged.iter().position(same),
+        };
+        match found.and_then(|at| merged.get_mut(at)) {
+            Some(entry) => entry.1 = value,
+            None => {
+                index.entry(hash).or_insert(merged.len());
+                merged.push((name, value));
+            }
+        }
+    }
+    merged
 }
 
 #[cfg(test)]
@@ -922,6 +1017,7 @@ mod tests {
             doc.push_str(&format!("\"{k}\":{i}"));
         }
         doc.push('}');
+        use crate::keys::KEY_COMPARISONS;
         let before = KEY_COMPARISONS.with(core::cell::Cell::get);
         let entries = parse_object_raw(doc.as_bytes(), 8).unwrap().unwrap();
         let comparisons = KEY_COMPARISONS.with(core::cell::Cell::get) - before;
@@ -931,6 +1027,36 @@ mod tests {
             "{comparisons} key comparisons for {} keys",
             keys.len()
         );
+    }
+
+    /// Keys that share the quick (unkeyed) hash of the repeat check, with
+    /// one of them repeated: the check falls back to the keyed hash, the
+    /// merge finds the repeat, and neither compares keys more than a few
+    /// times each.
+    #[test]
+    fn crafted_keys_with_a_repeat_merge_in_linear_comparisons() {
+        use crate::keys::KEY_COMPARISONS;
+        for n in [6, 100, 1500] {
+            let keys: Vec<String> = (0..n)
+                .map(|i| format!("01234567-{i:05}-76543210"))
+                .collect();
+            let mut doc = String::from("{");
+            for (i, k) in keys.iter().enumerate() {
+                doc.push_str(&format!("\"{k}\":{i},"));
+            }
+            doc.push_str(&format!("\"{}\":\"last\"}}", keys[1]));
+            let before = KEY_COMPARISONS.with(core::cell::Cell::get);
+            let entries = parse_object_raw(doc.as_bytes(), 8).unwrap().unwrap();
+            let comparisons = KEY_COMPARISONS.with(core::cell::Cell::get) - before;
+            assert_eq!(entries.len(), n, "the repeat is merged");
+            let (key, range) = entries.iter().nth(1).unwrap();
+            assert_eq!(key, keys[1], "first position");
+            assert_eq!(&doc[range], "\"last\"", "last value");
+            assert!(
+                comparisons < 4 * n,
+                "{comparisons} key comparisons for {n} keys"
+            );
+        }
     }
 
     fn parse(text: &[u8]) -> Result<Value> {
@@ -1241,16 +1367,23 @@ mod tests {
     fn raw_object_entries() {
         let text = b" {\"b\" : [1, {\"x\": 2}] , \"a\":\"\xe9\", \"b\": 3.5 ,\"c\":{}} ";
         let entries = parse_object_raw(text, DEFAULT_MAX_DEPTH).unwrap().unwrap();
-        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = entries.keys().collect();
         assert_eq!(keys, ["b", "a", "c"]);
+        assert_eq!(entries.get("a"), Some(28..31));
+        assert_eq!(entries.get("\u{e9}"), None);
+        assert_eq!(entries.position("c"), Some(2));
         let full = parse(text).unwrap();
         let m = full.as_object().unwrap();
-        for (k, r) in &entries {
-            let v = from_slice_at(text, r.clone(), DEFAULT_MAX_DEPTH - 1).unwrap();
+        for (k, r) in entries.iter() {
+            let v = from_slice_at(text, r, DEFAULT_MAX_DEPTH - 1).unwrap();
             assert_eq!(&v, &m[k], "{k}");
         }
-        assert_eq!(&text[entries[0].1.clone()], b"3.5");
-        assert_eq!(parse_object_raw(b"{}", 1), Ok(Some(vec![])));
+        assert_eq!(&text[entries.get("b").unwrap()], b"3.5");
+        assert_eq!(
+            format!("{entries:?}"),
+            r#"{"b": 38..41, "a": 28..31, "c": 47..49}"#
+        );
+        assert_eq!(parse_object_raw(b"{}", 1), Ok(Some(RawObject::default())));
         assert_eq!(parse_object_raw(b" [1] ", 1), Ok(None));
         assert_eq!(parse_object_raw(b"\"s\"", 0), Ok(None));
         assert_eq!(

@@ -762,7 +762,7 @@ fn known_fields(name: &'static str, len: usize) -> Option<FieldList> {
 /// repeat one; a list that does not is remembered if its names need no
 /// escaping.
 fn fields_repeat(name: &'static str, fields: &[&'static str]) -> bool {
-    if has_repeat(fields, |f: &'static str| f.as_bytes()) {
+    if has_repeat(fields, |f| f.as_bytes()) {
         return true;
     }
     let plain = |f: &&'static str| scan::plain_run::<true>(f.as_bytes()) == f.len();
