@@ -388,51 +388,117 @@ fn dynamic(bits: &mut Bits<'_>, t: &mut Tables) -> Result<(), ZlibError> {
         .build(dist_lens.get(..ndist).unwrap_or(&[]), Kind::Dist)
 }
 
-/// Copies `len` bytes from `dist` back, overlapping allowed.
+/// The output while a stream is inflated: `buf` is zero-filled ahead of
+/// `pos`, the end of what is written, and grows (up to `limit`) only when
+/// it is full, so that writing a byte is a store, not a push.
+struct Out<'a> {
+    buf: &'a mut Vec<u8>,
+    pos: usize,
+    limit: usize,
+}
+
+impl Out<'_> {
+    /// Makes room for `need` more bytes, or fails if that goes past the
+    /// limit.
+    #[cold]
+    fn grow(&mut self, need: usize) -> Result<(), ZlibError> {
+        let want = self.pos.saturating_add(need);
+        if want > self.limit {
+            return Err(ZlibError::TooLarge { limit: self.limit });
+        }
+        let len = self.buf.len().saturating_mul(2).max(want).min(self.limit);
+        self.buf.resize(len, 0);
+        Ok(())
+    }
+
+    /// Appends `bytes` (a stored block).
+    fn extend(&mut self, bytes: &[u8]) -> Result<(), ZlibError> {
+        if self.pos + bytes.len() > self.buf.len() {
+            self.grow(bytes.len())?;
+        }
+        let end = self.pos + bytes.len();
+        let slot = self.buf.get_mut(self.pos..end).ok_or(ZlibError::Invalid)?;
+        slot.copy_from_slice(bytes);
+        self.pos = end;
+        Ok(())
+    }
+}
+
+/// Copies `len` bytes from `dist` back to `pos`, overlapping allowed; the
+/// caller has checked that `pos + len` fits `buf`.
 #[inline]
-fn copy_match(out: &mut Vec<u8>, dist: usize, len: usize) -> Result<(), ZlibError> {
-    let Some(start) = out.len().checked_sub(dist) else {
+fn copy_match(buf: &mut [u8], pos: usize, dist: usize, len: usize) -> Result<(), ZlibError> {
+    let Some(start) = pos.checked_sub(dist) else {
         return Err(ZlibError::Invalid);
     };
     if dist >= len {
-        out.extend_from_within(start..start + len);
+        buf.copy_within(start..start + len, pos);
         return Ok(());
     }
     // The output from `start` on repeats with period `dist`; each copy
     // doubles what can be copied next.
-    let mut left = len;
-    while left > 0 {
-        let n = left.min(out.len() - start);
-        out.extend_from_within(start..start + n);
-        left -= n;
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(pos + done - start);
+        buf.copy_within(start..start + n, pos + done);
+        done += n;
     }
     Ok(())
+}
+
+/// What the fast loop could not write for want of room.
+enum Pending {
+    Literal(u8),
+    Match { dist: usize, len: usize },
 }
 
 /// Decodes the compressed data of one block with `lit` and `dist`.
 fn codes(
     bits: &mut Bits<'_>,
-    out: &mut Vec<u8>,
-    limit: usize,
+    out: &mut Out<'_>,
     lit: &LitLen,
     dist: &Dist,
 ) -> Result<(), ZlibError> {
     // Work on a local copy so that the bit buffer lives in registers
     // instead of going through memory on every symbol.
     let mut b = *bits;
-    let result = codes_local(&mut b, out, limit, lit, dist);
+    let result = loop {
+        let (pos, pending) = match fill(&mut b, out.buf.as_mut_slice(), out.pos, lit, dist) {
+            Ok(done) => done,
+            Err(e) => break Err(e),
+        };
+        out.pos = pos;
+        let written = match pending {
+            None => break Ok(()),
+            Some(Pending::Literal(byte)) => out.grow(1).and_then(|()| {
+                let slot = out.buf.get_mut(pos).ok_or(ZlibError::Invalid)?;
+                *slot = byte;
+                Ok(1)
+            }),
+            Some(Pending::Match { dist, len }) => out
+                .grow(len)
+                .and_then(|()| copy_match(out.buf, pos, dist, len).map(|()| len)),
+        };
+        match written {
+            Ok(n) => out.pos += n,
+            Err(e) => break Err(e),
+        }
+    };
     *bits = b;
     result
 }
 
+/// Decodes symbols into `buf` from `pos` until the end of the block (then
+/// `None`) or until one does not fit (then what it was); returns the new
+/// end of the output with it.
 #[inline(always)]
-fn codes_local(
+fn fill(
     bits: &mut Bits<'_>,
-    out: &mut Vec<u8>,
-    limit: usize,
+    buf: &mut [u8],
+    mut pos: usize,
     lit: &LitLen,
     dist: &Dist,
-) -> Result<(), ZlibError> {
+) -> Result<(usize, Option<Pending>), ZlibError> {
     loop {
         // A literal/length code takes at most 15 bits; refilling tops
         // up to 56, which is enough for three literals in a row.
@@ -441,14 +507,15 @@ fn codes_local(
         }
         let sym = lit.decode(bits)?;
         if sym < 256 {
-            if out.len() >= limit {
-                return Err(ZlibError::TooLarge { limit });
-            }
-            out.push(sym as u8);
+            let Some(slot) = buf.get_mut(pos) else {
+                return Ok((pos, Some(Pending::Literal(sym as u8))));
+            };
+            *slot = sym as u8;
+            pos += 1;
             continue;
         }
         if sym == 256 {
-            return Ok(());
+            return Ok((pos, None));
         }
         // Length extra bits, distance code and its extra bits: 5 + 15 + 13.
         if bits.cnt < 33 {
@@ -464,15 +531,22 @@ fn codes_local(
             return Err(ZlibError::Invalid);
         };
         let distance = usize::from(base) + bits.take(u32::from(extra)) as usize;
-        if out.len() + len > limit {
-            return Err(ZlibError::TooLarge { limit });
+        if pos + len > buf.len() {
+            return Ok((
+                pos,
+                Some(Pending::Match {
+                    dist: distance,
+                    len,
+                }),
+            ));
         }
-        copy_match(out, distance, len)?;
+        copy_match(buf, pos, distance, len)?;
+        pos += len;
     }
 }
 
 /// One stored block, the bit reader at its header's end.
-fn stored(bits: &mut Bits<'_>, out: &mut Vec<u8>, limit: usize) -> Result<(), ZlibError> {
+fn stored(bits: &mut Bits<'_>, out: &mut Out<'_>) -> Result<(), ZlibError> {
     let at = bits.align()?;
     let head = bits.data.get(at..at + 4).ok_or(ZlibError::Truncated)?;
     let [l0, l1, n0, n1] = <[u8; 4]>::try_from(head).map_err(|_| ZlibError::Truncated)?;
@@ -486,15 +560,12 @@ fn stored(bits: &mut Bits<'_>, out: &mut Vec<u8>, limit: usize) -> Result<(), Zl
         // Copy what is there first, as zlib would, so that the size
         // limit is still reported first when it is hit.
         let have = bits.data.get(body..).unwrap_or(&[]);
-        if out.len() + have.len() > limit {
-            return Err(ZlibError::TooLarge { limit });
+        if out.pos + have.len() > out.limit {
+            return Err(ZlibError::TooLarge { limit: out.limit });
         }
         return Err(ZlibError::Truncated);
     };
-    if out.len() + len > limit {
-        return Err(ZlibError::TooLarge { limit });
-    }
-    out.extend_from_slice(chunk);
+    out.extend(chunk)?;
     bits.pos = body + len;
     Ok(())
 }
@@ -519,7 +590,19 @@ pub(super) fn zlib(data: &[u8], limit: usize, out: &mut Vec<u8>) -> Result<(), Z
         return Err(ZlibError::Invalid);
     }
     let mut bits = Bits::new(data.get(2..).unwrap_or(&[]));
-    let result = blocks(&mut bits, out, limit);
+    // Write into the capacity the caller reserved (zeroed once), then cut
+    // the output to what was written.
+    let room = out.capacity().min(limit);
+    out.clear();
+    out.resize(room, 0);
+    let mut o = Out {
+        buf: out,
+        pos: 0,
+        limit,
+    };
+    let result = blocks(&mut bits, &mut o);
+    let written = o.pos;
+    out.truncate(written);
     // An error found while reading bits past the end means the data ran
     // out first: zlib would have stopped there asking for more.
     let result = match result {
@@ -540,7 +623,7 @@ pub(super) fn zlib(data: &[u8], limit: usize, out: &mut Vec<u8>) -> Result<(), Z
     Ok(())
 }
 
-fn blocks(bits: &mut Bits<'_>, out: &mut Vec<u8>, limit: usize) -> Result<(), ZlibError> {
+fn blocks(bits: &mut Bits<'_>, out: &mut Out<'_>) -> Result<(), ZlibError> {
     // The dynamic-block tables (a few KB) are kept per thread, so a
     // call neither zeroes nor moves them.
     thread_local! {
@@ -548,26 +631,25 @@ fn blocks(bits: &mut Bits<'_>, out: &mut Vec<u8>, limit: usize) -> Result<(), Zl
             const { core::cell::RefCell::new(None) };
     }
     TABLES.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut slot) => blocks_with(bits, out, limit, &mut slot),
+        Ok(mut slot) => blocks_with(bits, out, &mut slot),
         // Only reachable through re-entrance, which never happens.
-        Err(_) => blocks_with(bits, out, limit, &mut None),
+        Err(_) => blocks_with(bits, out, &mut None),
     })
 }
 
 fn blocks_with(
     bits: &mut Bits<'_>,
-    out: &mut Vec<u8>,
-    limit: usize,
+    out: &mut Out<'_>,
     tables: &mut Option<Box<Tables>>,
 ) -> Result<(), ZlibError> {
     loop {
         bits.refill()?;
         let last = bits.take(1) == 1;
         match bits.take(2) {
-            0 => stored(bits, out, limit)?,
+            0 => stored(bits, out)?,
             1 => {
                 let (lit, dist) = fixed();
-                codes(bits, out, limit, lit, dist)?;
+                codes(bits, out, lit, dist)?;
             }
             2 => {
                 let t = tables.get_or_insert_with(|| {
@@ -578,7 +660,7 @@ fn blocks_with(
                     })
                 });
                 dynamic(bits, t)?;
-                codes(bits, out, limit, &t.lit, &t.dist)?;
+                codes(bits, out, &t.lit, &t.dist)?;
             }
             _ => return Err(ZlibError::Invalid),
         }
