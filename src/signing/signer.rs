@@ -87,6 +87,24 @@ fn effective_salt<'a>(salt: &'a str, class_salt: &'a str) -> &'a str {
     if salt.is_empty() { class_salt } else { salt }
 }
 
+/// Splitting at the last separator. A one-byte separator (`:`, the
+/// default) is looked for as a byte, which the standard library does with a
+/// fast reverse byte search; a longer one as a substring.
+trait RsplitSep {
+    fn rsplit_sep<'a>(&'a self, sep: &str) -> Option<(&'a str, &'a str)>;
+}
+
+impl RsplitSep for str {
+    #[inline]
+    fn rsplit_sep<'a>(&'a self, sep: &str) -> Option<(&'a str, &'a str)> {
+        match sep.as_bytes() {
+            // A one-byte UTF-8 string is one ASCII char.
+            &[byte] => self.rsplit_once(char::from(byte)),
+            _ => self.rsplit_once(sep),
+        }
+    }
+}
+
 fn check_separator(sep: &str) -> Result<(), SeparatorError> {
     // Django's regex is ^[A-z0-9-_=]*$; the range A-z also covers [ \ ] ^ _ `.
     let unsafe_char = |c: char| matches!(c, 'A'..='z' | '0'..='9' | '-' | '=');
@@ -184,7 +202,7 @@ impl Signer {
             });
         }
         let (value, sig) = signed
-            .rsplit_once(self.sep.as_str())
+            .rsplit_sep(&self.sep)
             .ok_or(DecodeError::BadSignature(SignatureFailure::NoSeparator))?;
         let key_index = self
             .keys
@@ -376,7 +394,7 @@ impl TimestampSigner {
     ) -> Result<(&'a str, i64, usize), DecodeError> {
         let Unsigned { value, key_index } = self.signer.unsign(signed)?;
         let (value, ts) = value
-            .rsplit_once(self.signer.sep.as_str())
+            .rsplit_sep(&self.signer.sep)
             .ok_or(PayloadError::MissingTimestamp)?;
         let timestamp = base62::decode(ts).map_err(PayloadError::Timestamp)?;
         check_age(timestamp, max_age, now)?;
