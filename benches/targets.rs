@@ -1,13 +1,18 @@
 //! The speed targets of issue 13, each operation beside its floor in one
 //! run: the floor is the sum of the bare primitives on the same bytes
 //! (`serde_json`, zlib-rs with reused state, base64, pre-keyed
-//! HMAC-SHA256), timed in this same run, so the ratio compares figures
-//! taken under the same load.
+//! HMAC-SHA256), run back to back in one closure.
 //!
-//! After criterion has measured every group, the medians are read back from
-//! its estimates and a table of ratios against the targets is printed
-//! (`cargo bench --bench targets`). In test mode (`-- --test`) every
-//! operation runs once and no table is printed.
+//! The machines these run on are shared, and their speed drifts by tens of
+//! per cent over seconds; timing the floor and the operation at different
+//! moments would measure the drift. So each criterion sample here times
+//! both, interleaved: its iterations are cut into eight slices, each
+//! timed once for the operation and once for the floor. Criterion reports
+//! the operation's time; the ratio of each sample is kept aside, and after
+//! the run a table prints, per row, the median over the measured samples
+//! of `operation / floor` against the target (`cargo bench --bench
+//! targets`). In test mode (`-- --test`) every closure runs once and no
+//! table is printed.
 //!
 //! | row | operation | floor | target |
 //! |---|---|---|---|
@@ -30,13 +35,15 @@
 
 mod common;
 
+use std::cell::RefCell;
 use std::hint::black_box;
-use std::path::PathBuf;
+use std::time::{Duration as StdDuration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{Data, SALT};
-use criterion::{BenchmarkId, Criterion};
+use common::{Data, Payload, SALT};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 use flate2::{Compress, Decompress, FlushCompress, FlushDecompress};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -47,6 +54,79 @@ use signed_session::signing::{Compression, ObjectSigner, Signer, TimestampSigner
 use subtle::ConstantTimeEq;
 use time::Duration;
 
+/// Slices per sample, alternating operation and floor.
+const SLICES: u64 = 8;
+
+/// One row of the table: what it measures and what it must reach.
+struct Row {
+    label: String,
+    payload: &'static str,
+    /// The largest ratio allowed (`None`: reported only).
+    target: Option<f64>,
+    /// What the floor is called in the table.
+    floor_name: &'static str,
+    /// Per sample: the operation's and the floor's time per iteration, ns.
+    samples: Vec<(f64, f64)>,
+}
+
+thread_local! {
+    static ROWS: RefCell<Vec<Row>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Times `ours` against `floor`, interleaved, as the benchmark
+/// `t/{id}/{payload}`; the row's samples go to [`ROWS`].
+#[allow(clippy::too_many_arguments)]
+fn pair<O, F>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    id: &str,
+    label: &str,
+    payload: &'static str,
+    target: Option<f64>,
+    floor_name: &'static str,
+    mut ours: impl FnMut() -> O,
+    mut floor: impl FnMut() -> F,
+) {
+    let row = ROWS.with(|rows| {
+        let mut rows = rows.borrow_mut();
+        rows.push(Row {
+            label: label.to_owned(),
+            payload,
+            target,
+            floor_name,
+            samples: Vec::new(),
+        });
+        rows.len() - 1
+    });
+    g.bench_function(BenchmarkId::new(id, payload), |b| {
+        b.iter_custom(|iters| {
+            let slice = iters.div_ceil(SLICES).max(1);
+            let (mut t_ours, mut t_floor) = (StdDuration::ZERO, StdDuration::ZERO);
+            let mut done = 0;
+            while done < iters {
+                let n = slice.min(iters - done);
+                let start = Instant::now();
+                for _ in 0..n {
+                    black_box(ours());
+                }
+                t_ours += start.elapsed();
+                let start = Instant::now();
+                for _ in 0..n {
+                    black_box(floor());
+                }
+                t_floor += start.elapsed();
+                done += n;
+            }
+            let per = |t: StdDuration| t.as_nanos() as f64 / iters as f64;
+            ROWS.with(|rows| {
+                rows.borrow_mut()[row]
+                    .samples
+                    .push((per(t_ours), per(t_floor)));
+            });
+            t_ours
+        });
+    });
+}
+
 /// The pre-keyed HMAC of the session salt, as Django derives it.
 fn session_mac(secret: &str) -> Hmac<Sha256> {
     let mut h = Sha256::new();
@@ -56,85 +136,72 @@ fn session_mac(secret: &str) -> Hmac<Sha256> {
     <Hmac<Sha256> as KeyInit>::new_from_slice(&h.finalize()).unwrap()
 }
 
-fn floor(c: &mut Criterion, data: &Data) {
-    let mac = session_mac(&data.secret);
-    let mut compressor = Compress::new(flate2::Compression::new(6), true);
-    let mut decompressor = Decompress::new(true);
-    let mut g = c.benchmark_group("t_floor");
-    for p in data.sessions() {
-        let n = p.name;
-        g.bench_function(BenchmarkId::new("serialize", n), |b| {
-            b.iter(|| serde_json::to_vec(black_box(&p.serde)).unwrap());
-        });
-        g.bench_function(BenchmarkId::new("parse", n), |b| {
-            b.iter(|| {
-                serde_json::from_slice::<serde_json::Value>(black_box(p.json.as_bytes())).unwrap()
-            });
-        });
-        let raw = p.json.as_bytes();
-        g.bench_function(BenchmarkId::new("deflate", n), |b| {
-            b.iter(|| {
-                compressor.reset();
-                let mut out = Vec::with_capacity(raw.len() + 64);
-                compressor
-                    .compress_vec(black_box(raw), &mut out, FlushCompress::Finish)
-                    .unwrap();
-                out
-            });
-        });
-        let z = URL_SAFE_NO_PAD.decode(common::body(&p.compressed)).unwrap();
-        g.bench_function(BenchmarkId::new("inflate", n), |b| {
-            b.iter(|| {
-                decompressor.reset(true);
-                let mut out = Vec::with_capacity(raw.len() + 64);
-                decompressor
-                    .decompress_vec(black_box(&z), &mut out, FlushDecompress::Finish)
-                    .unwrap();
-                out
-            });
-        });
-        for (form, token) in [("z", &p.compressed), ("plain", &p.plain)] {
-            let body = URL_SAFE_NO_PAD.decode(common::body(token)).unwrap();
-            let text = common::body(token);
-            g.bench_function(BenchmarkId::new(format!("b64_encode_{form}"), n), |b| {
-                b.iter(|| URL_SAFE_NO_PAD.encode(black_box(&body)));
-            });
-            g.bench_function(BenchmarkId::new(format!("b64_decode_{form}"), n), |b| {
-                b.iter(|| URL_SAFE_NO_PAD.decode(black_box(text)).unwrap());
-            });
-            let (msg, tag) = common::split_token(token);
-            g.bench_function(BenchmarkId::new(format!("hmac_sign_{form}"), n), |b| {
-                b.iter(|| {
-                    let mut m = mac.clone();
-                    m.update(black_box(msg.as_bytes()));
-                    let t: [u8; 32] = m.finalize().into_bytes().into();
-                    URL_SAFE_NO_PAD.encode(t)
-                });
-            });
-            g.bench_function(BenchmarkId::new(format!("hmac_verify_{form}"), n), |b| {
-                b.iter(|| {
-                    let mut m = mac.clone();
-                    m.update(black_box(msg.as_bytes()));
-                    let t: [u8; 32] = m.finalize().into_bytes().into();
-                    bool::from(t.ct_eq(&tag))
-                });
-            });
-        }
-    }
-    let tampered = data.big().tampered.as_deref().unwrap();
-    let (msg, tag) = common::split_token(tampered);
-    g.bench_function(BenchmarkId::new("hmac_verify", "T4K"), |b| {
-        b.iter(|| {
-            let mut m = mac.clone();
-            m.update(black_box(msg.as_bytes()));
-            let t: [u8; 32] = m.finalize().into_bytes().into();
-            bool::from(t.ct_eq(&tag))
-        });
-    });
-    g.finish();
+/// The bare primitives, with the state a careful caller would reuse.
+struct Floor {
+    mac: Hmac<Sha256>,
+    compressor: RefCell<Compress>,
+    decompressor: RefCell<Decompress>,
 }
 
-fn ours(c: &mut Criterion, data: &Data) {
+impl Floor {
+    fn sign(&self, msg: &[u8]) -> String {
+        let mut m = self.mac.clone();
+        m.update(msg);
+        let t: [u8; 32] = m.finalize().into_bytes().into();
+        URL_SAFE_NO_PAD.encode(t)
+    }
+
+    fn verify(&self, msg: &[u8], tag: &[u8; 32]) -> bool {
+        let mut m = self.mac.clone();
+        m.update(msg);
+        let t: [u8; 32] = m.finalize().into_bytes().into();
+        bool::from(t.ct_eq(tag))
+    }
+
+    fn deflate(&self, raw: &[u8]) -> Vec<u8> {
+        let mut c = self.compressor.borrow_mut();
+        c.reset();
+        let mut out = Vec::with_capacity(raw.len() + 64);
+        c.compress_vec(raw, &mut out, FlushCompress::Finish)
+            .unwrap();
+        out
+    }
+
+    fn inflate(&self, z: &[u8], size: usize) -> Vec<u8> {
+        let mut d = self.decompressor.borrow_mut();
+        d.reset(true);
+        let mut out = Vec::with_capacity(size + 64);
+        d.decompress_vec(z, &mut out, FlushDecompress::Finish)
+            .unwrap();
+        out
+    }
+
+    /// serialize + (deflate) + base64 + HMAC, as `dumps` does them.
+    fn encode(&self, p: &Payload, compress: bool, msg: &[u8]) -> (String, String) {
+        let json = serde_json::to_vec(&p.serde).unwrap();
+        let body = if compress {
+            URL_SAFE_NO_PAD.encode(self.deflate(&json))
+        } else {
+            URL_SAFE_NO_PAD.encode(&json)
+        };
+        (body, self.sign(msg))
+    }
+
+    /// HMAC + base64 + (inflate) + parse, as `loads` does them.
+    fn decode(&self, token: &str, compress: bool, size: usize) -> serde_json::Value {
+        let (msg, tag) = common::split_token(token);
+        assert!(self.verify(msg.as_bytes(), &tag));
+        let raw = URL_SAFE_NO_PAD.decode(common::body(token)).unwrap();
+        let json = if compress {
+            self.inflate(&raw, size)
+        } else {
+            raw
+        };
+        serde_json::from_slice(&json).unwrap()
+    }
+}
+
+fn rows(c: &mut Criterion, data: &Data) {
     let ring = data.keyring();
     let clock = ManualClock::new(data.at(data.timestamp + 60.0));
     let django = ObjectSigner::new(&ring, SALT)
@@ -147,32 +214,30 @@ fn ours(c: &mut Criterion, data: &Data) {
             .with_compression(Compression::Django)
             .with_clock(clock.clone()),
     );
+    let floor = Floor {
+        mac: session_mac(&data.secret),
+        compressor: RefCell::new(Compress::new(flate2::Compression::new(6), true)),
+        decompressor: RefCell::new(Decompress::new(true)),
+    };
     let age = Some(Duration::days(14));
-    let mut g = c.benchmark_group("t_ours");
+    let mut g = c.benchmark_group("t");
     for p in data.sessions() {
         let n = p.name;
-        // The typed path byte for byte what Django writes.
+        let size = p.json.len();
+        let (msg_z, _) = common::split_token(&p.compressed);
+        let (msg_plain, _) = common::split_token(&p.plain);
+        // The typed path writes byte for byte what Django writes, and the
+        // floor decodes what the operations decode.
         assert_eq!(
             django.dumps(&p.serde).unwrap().split(':').next(),
             p.compressed.split(':').next()
         );
-        g.bench_function(BenchmarkId::new("encode_z", n), |b| {
-            b.iter(|| django.dumps(black_box(&p.serde)).unwrap());
-        });
-        g.bench_function(BenchmarkId::new("encode_plain", n), |b| {
-            b.iter(|| never.dumps(black_box(&p.serde)).unwrap());
-        });
+        assert_eq!(floor.decode(&p.compressed, p.is_compressed, size), p.serde);
+        assert_eq!(floor.decode(&p.plain, false, size), p.serde);
         assert_eq!(
             django.loads::<Value>(&p.compressed, age).unwrap().value,
             p.value
         );
-        g.bench_function(BenchmarkId::new("loads_z", n), |b| {
-            b.iter(|| {
-                django
-                    .loads::<Value>(black_box(&p.compressed), age)
-                    .unwrap()
-            });
-        });
         assert_eq!(
             django
                 .loads::<serde_json::Value>(&p.compressed, age)
@@ -180,201 +245,181 @@ fn ours(c: &mut Criterion, data: &Data) {
                 .value,
             p.serde
         );
-        g.bench_function(BenchmarkId::new("loads_typed", n), |b| {
-            b.iter(|| {
+        assert!(sessions.try_load(Some(&p.compressed)).is_ok());
+
+        pair(
+            &mut g,
+            "encode_z",
+            "typed encode, compressed",
+            n,
+            Some(1.0),
+            "floor",
+            || django.dumps(black_box(&p.serde)).unwrap(),
+            || floor.encode(black_box(p), true, msg_z.as_bytes()),
+        );
+        pair(
+            &mut g,
+            "encode_plain",
+            "typed encode, uncompressed",
+            n,
+            Some(1.15),
+            "floor",
+            || never.dumps(black_box(&p.serde)).unwrap(),
+            || floor.encode(black_box(p), false, msg_plain.as_bytes()),
+        );
+        let decode_z = || floor.decode(black_box(&p.compressed), p.is_compressed, size);
+        pair(
+            &mut g,
+            "loads_z",
+            "loads of a compressed token",
+            n,
+            Some(1.05),
+            "floor",
+            || {
+                django
+                    .loads::<Value>(black_box(&p.compressed), age)
+                    .unwrap()
+            },
+            decode_z,
+        );
+        pair(
+            &mut g,
+            "loads_typed",
+            "typed loads into a serde type",
+            n,
+            Some(1.1),
+            "floor",
+            || {
                 django
                     .loads::<serde_json::Value>(black_box(&p.compressed), age)
                     .unwrap()
-            });
-        });
-        g.bench_function(BenchmarkId::new("loads_plain", n), |b| {
-            b.iter(|| django.loads::<Value>(black_box(&p.plain), age).unwrap());
-        });
-        assert!(sessions.try_load(Some(&p.compressed)).is_ok());
-        g.bench_function(BenchmarkId::new("session_get", n), |b| {
-            b.iter(|| {
+            },
+            decode_z,
+        );
+        pair(
+            &mut g,
+            "loads_plain",
+            "uncompressed loads",
+            n,
+            Some(1.1),
+            "floor",
+            || django.loads::<Value>(black_box(&p.plain), age).unwrap(),
+            || floor.decode(black_box(&p.plain), false, size),
+        );
+        let session_target = match n {
+            "P2" => Some(0.65),
+            "P3" => Some(0.3),
+            _ => None,
+        };
+        pair(
+            &mut g,
+            "session_get",
+            "session load + one get",
+            n,
+            session_target,
+            "floor",
+            || {
                 let s = sessions.load(Some(black_box(&p.compressed)));
                 s.get("_auth_user_id").cloned()
-            });
-        });
+            },
+            decode_z,
+        );
     }
-    // A tampered 4 KB token through every decode path.
+
+    // A tampered 4 KB token through every decode path, against one HMAC
+    // over its signed bytes.
     let tampered = data.big().tampered.as_deref().unwrap();
-    let signer = Signer::new(&ring, SALT);
+    let (msg, tag) = common::split_token(tampered);
+    let hmac = || floor.verify(black_box(msg.as_bytes()), &tag);
+    let signer = Signer::new(&ring, SALT).with_max_len(usize::MAX);
     let timestamped = TimestampSigner::new(&ring, SALT).with_clock(clock);
+    assert!(!hmac());
     assert!(sessions.load(Some(tampered)).load_error().is_some());
-    g.bench_function(BenchmarkId::new("tampered_loads", "T4K"), |b| {
-        b.iter(|| django.loads::<Value>(black_box(tampered), age).unwrap_err());
+    let mut tampered_row = |id: &str, ours: &mut dyn FnMut()| {
+        pair(
+            &mut g,
+            &format!("tampered_{id}"),
+            &format!("tampered 4 KB: {id}"),
+            "T4K",
+            Some(1.1),
+            "one HMAC",
+            ours,
+            hmac,
+        );
+    };
+    tampered_row("loads", &mut || {
+        django.loads::<Value>(black_box(tampered), age).unwrap_err();
     });
-    g.bench_function(BenchmarkId::new("tampered_typed", "T4K"), |b| {
-        b.iter(|| {
-            django
-                .loads::<serde_json::Value>(black_box(tampered), age)
-                .unwrap_err()
-        });
+    tampered_row("typed", &mut || {
+        django
+            .loads::<serde_json::Value>(black_box(tampered), age)
+            .unwrap_err();
     });
-    g.bench_function(BenchmarkId::new("tampered_open", "T4K"), |b| {
-        b.iter(|| django.open(black_box(tampered), age).unwrap_err());
+    tampered_row("open", &mut || {
+        django.open(black_box(tampered), age).unwrap_err();
     });
-    g.bench_function(BenchmarkId::new("tampered_session", "T4K"), |b| {
-        b.iter(|| sessions.load(Some(black_box(tampered))));
+    tampered_row("session", &mut || {
+        black_box(sessions.load(Some(black_box(tampered))));
     });
-    g.bench_function(BenchmarkId::new("tampered_session_strict", "T4K"), |b| {
-        b.iter(|| sessions.try_load(Some(black_box(tampered))).unwrap_err());
+    tampered_row("session_strict", &mut || {
+        sessions.try_load(Some(black_box(tampered))).unwrap_err();
     });
-    g.bench_function(BenchmarkId::new("tampered_unsign", "T4K"), |b| {
-        b.iter(|| timestamped.unsign(black_box(tampered), age).unwrap_err());
+    tampered_row("unsign", &mut || {
+        timestamped.unsign(black_box(tampered), age).unwrap_err();
     });
-    g.bench_function(BenchmarkId::new("tampered_signer", "T4K"), |b| {
-        b.iter(|| {
-            signer
-                .clone()
-                .with_max_len(usize::MAX)
-                .unsign(black_box(tampered))
-                .unwrap_err()
-        });
+    tampered_row("signer", &mut || {
+        signer.unsign(black_box(tampered)).unwrap_err();
     });
     g.finish();
 }
 
-/// Where criterion keeps its estimates.
-fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return PathBuf::from(home);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target.join("criterion")
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
-/// The median of one benchmark of this run, in nanoseconds.
-fn median(group: &str, function: &str, payload: &str) -> f64 {
-    let path = criterion_dir()
-        .join(group)
-        .join(function)
-        .join(payload)
-        .join("new/estimates.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    v["median"]["point_estimate"].as_f64().unwrap()
-}
-
-fn report() {
-    let f = |name: &str, p: &str| median("t_floor", name, p);
-    let o = |name: &str, p: &str| median("t_ours", name, p);
-    let mut rows: Vec<(String, String, f64, f64, f64, &str)> = Vec::new();
-    let mut row = |label: &str, p: &str, ours: f64, floor: f64, target: f64, unit: &'static str| {
-        rows.push((label.to_owned(), p.to_owned(), ours, floor, target, unit));
-    };
-    for p in ["P1", "P2", "P3"] {
-        let encode_z =
-            f("serialize", p) + f("deflate", p) + f("b64_encode_z", p) + f("hmac_sign_z", p);
-        let encode_plain = f("serialize", p) + f("b64_encode_plain", p) + f("hmac_sign_plain", p);
-        let decode_z =
-            f("hmac_verify_z", p) + f("b64_decode_z", p) + f("inflate", p) + f("parse", p);
-        let decode_plain = f("hmac_verify_plain", p) + f("b64_decode_plain", p) + f("parse", p);
-        row(
-            "typed encode, compressed",
-            p,
-            o("encode_z", p),
-            encode_z,
-            1.0,
-            "floor",
-        );
-        row(
-            "typed encode, uncompressed",
-            p,
-            o("encode_plain", p),
-            encode_plain,
-            1.15,
-            "floor",
-        );
-        row(
-            "loads of a compressed token",
-            p,
-            o("loads_z", p),
-            decode_z,
-            1.05,
-            "floor",
-        );
-        row(
-            "typed loads into a serde type",
-            p,
-            o("loads_typed", p),
-            decode_z,
-            1.1,
-            "floor",
-        );
-        row(
-            "uncompressed loads",
-            p,
-            o("loads_plain", p),
-            decode_plain,
-            1.1,
-            "floor",
-        );
-        let session_target = match p {
-            "P2" => 0.65,
-            "P3" => 0.3,
-            _ => f64::NAN,
-        };
-        row(
-            "session load + one get",
-            p,
-            o("session_get", p),
-            decode_z,
-            session_target,
-            "floor",
-        );
-    }
-    let hmac = f("hmac_verify", "T4K");
-    for path in [
-        "tampered_loads",
-        "tampered_typed",
-        "tampered_open",
-        "tampered_session",
-        "tampered_session_strict",
-        "tampered_unsign",
-        "tampered_signer",
-    ] {
-        row(
-            &format!("tampered 4 KB: {}", &path["tampered_".len()..]),
-            "T4K",
-            o(path, "T4K"),
-            hmac,
-            1.1,
-            "one HMAC",
-        );
-    }
+/// The table of every row: medians over the measured samples (criterion
+/// runs its warm-up through the same closure first; those are dropped).
+fn report(sample_size: usize) {
     println!();
     println!("| operation | payload | ours | floor | ratio | target | |");
     println!("|---|---|---|---|---|---|---|");
-    for (label, p, ours, floor, target, unit) in rows {
-        let ratio = ours / floor;
-        let (target_text, mark) = if target.is_nan() {
-            ("(reported)".to_owned(), "")
-        } else if ratio <= target {
-            (format!("≤ {target}x {unit}"), "met")
-        } else {
-            (format!("≤ {target}x {unit}"), "missed")
-        };
-        println!(
-            "| {label} | {p} | {:.2} µs | {:.2} µs | {ratio:.2}x | {target_text} | {mark} |",
-            ours / 1000.0,
-            floor / 1000.0
-        );
-    }
+    ROWS.with(|rows| {
+        for row in rows.borrow().iter() {
+            let from = row.samples.len().saturating_sub(sample_size);
+            let measured = &row.samples[from..];
+            if measured.is_empty() {
+                continue;
+            }
+            let mut ours: Vec<f64> = measured.iter().map(|s| s.0).collect();
+            let mut floor: Vec<f64> = measured.iter().map(|s| s.1).collect();
+            let mut ratio: Vec<f64> = measured.iter().map(|s| s.0 / s.1).collect();
+            let ratio = median(&mut ratio);
+            let (target, mark) = match row.target {
+                None => ("(reported)".to_owned(), ""),
+                Some(t) => (
+                    format!("≤ {t}x {}", row.floor_name),
+                    if ratio <= t { "met" } else { "missed" },
+                ),
+            };
+            println!(
+                "| {} | {} | {:.2} µs | {:.2} µs | {ratio:.2}x | {target} | {mark} |",
+                row.label,
+                row.payload,
+                median(&mut ours) / 1000.0,
+                median(&mut floor) / 1000.0,
+            );
+        }
+    });
 }
 
 fn main() {
     let data = Data::load();
     let mut c = common::config();
-    floor(&mut c, &data);
-    ours(&mut c, &data);
+    rows(&mut c, &data);
     c.final_summary();
     let testing = std::env::args().any(|a| a == "--test" || a == "--list");
     if !testing {
-        report();
+        report(common::sample_size());
     }
 }

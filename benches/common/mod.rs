@@ -139,13 +139,26 @@ pub fn body(token: &str) -> &str {
     body.strip_prefix('.').unwrap_or(body)
 }
 
+/// Samples per benchmark, unless `--sample-size` says otherwise.
+pub const SAMPLE_SIZE: usize = 40;
+
+/// The sample size of this run: `--sample-size N` if given, else
+/// [`SAMPLE_SIZE`].
+pub fn sample_size() -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.windows(2)
+        .find(|w| w[0] == "--sample-size")
+        .and_then(|w| w[1].parse().ok())
+        .unwrap_or(SAMPLE_SIZE)
+}
+
 /// Modest times: the machine is shared, and ratios within one run are
 /// what the targets are about. Override on the command line as usual.
 pub fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
-        .sample_size(40)
+        .sample_size(SAMPLE_SIZE)
         .noise_threshold(0.03)
         .configure_from_args()
 }
