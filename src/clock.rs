@@ -147,3 +147,9 @@ pub(crate) fn unix_seconds(at: OffsetDateTime) -> f64 {
 pub(crate) fn seconds(s: f64) -> Duration {
     Duration::saturating_seconds_f64(s)
 }
+
+/// Python's `time.time()` float back to an instant, saturating at the
+/// ends of the representable range (NaN as the epoch).
+pub(crate) fn datetime(unix: f64) -> OffsetDateTime {
+    OffsetDateTime::UNIX_EPOCH.saturating_add(seconds(unix))
+}

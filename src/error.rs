@@ -40,6 +40,19 @@ pub enum DecodeError {
     /// The signature is valid but what was signed is not a well-formed
     /// payload. Only a holder of the key can produce this.
     Malformed(PayloadError),
+    /// The signature is valid and the token within its age, but the
+    /// session was first created longer ago than the configured absolute
+    /// lifetime ([`SessionConfig::with_absolute_lifetime`](crate::SessionConfig::with_absolute_lifetime)),
+    /// whatever its activity since.
+    LifetimeExceeded {
+        /// The time since the session was created.
+        age: Duration,
+        /// The configured absolute lifetime.
+        max_age: Duration,
+    },
+    /// The signature is valid but a revocation check refused the session
+    /// (see [`session::revocation`](crate::session::revocation)).
+    Revoked(crate::session::revocation::Revocation),
 }
 
 /// Why a signature did not verify.
@@ -50,6 +63,12 @@ pub enum SignatureFailure {
     NoSeparator,
     /// A signature is present but no configured key produced it.
     Mismatch,
+    /// The signature was made by a fallback key that is retired as of now
+    /// ([`Keyring::with_fallback_until`](crate::Keyring::with_fallback_until)).
+    Retired {
+        /// The index of the retired key in the keyring (1 = first fallback).
+        key_index: usize,
+    },
 }
 
 /// What was wrong inside a validly signed token, step by step in the order
@@ -98,6 +117,10 @@ pub enum DecodeErrorKind {
     MalformedJson,
     /// A payload over the inflated-size cap after a valid signature.
     TooLarge,
+    /// [`DecodeError::LifetimeExceeded`].
+    LifetimeExceeded,
+    /// [`DecodeError::Revoked`].
+    Revoked,
 }
 
 impl DecodeErrorKind {
@@ -112,6 +135,8 @@ impl DecodeErrorKind {
             DecodeErrorKind::MalformedZlib => "malformed_zlib",
             DecodeErrorKind::MalformedJson => "malformed_json",
             DecodeErrorKind::TooLarge => "too_large",
+            DecodeErrorKind::LifetimeExceeded => "lifetime_exceeded",
+            DecodeErrorKind::Revoked => "revoked",
         }
     }
 }
@@ -138,6 +163,8 @@ impl DecodeError {
                 PayloadError::TooLarge { .. } => DecodeErrorKind::TooLarge,
                 PayloadError::Json(_) | PayloadError::Shape(_) => DecodeErrorKind::MalformedJson,
             },
+            DecodeError::LifetimeExceeded { .. } => DecodeErrorKind::LifetimeExceeded,
+            DecodeError::Revoked(_) => DecodeErrorKind::Revoked,
         }
     }
 
@@ -145,7 +172,10 @@ impl DecodeError {
     pub fn signature_was_valid(&self) -> bool {
         matches!(
             self,
-            DecodeError::Expired { .. } | DecodeError::Malformed(_)
+            DecodeError::Expired { .. }
+                | DecodeError::Malformed(_)
+                | DecodeError::LifetimeExceeded { .. }
+                | DecodeError::Revoked(_)
         )
     }
 }
@@ -228,6 +258,18 @@ impl fmt::Display for DecodeError {
                 max_age.as_seconds_f64()
             ),
             DecodeError::Malformed(_) => f.write_str("signature valid but payload malformed"),
+            DecodeError::BadSignature(SignatureFailure::Retired { key_index }) => write!(
+                f,
+                "bad signature: signed with fallback key {key_index}, which is retired"
+            ),
+            DecodeError::LifetimeExceeded { age, max_age } => write!(
+                f,
+                "signature valid but the session is past its absolute lifetime: created {} s \
+                 ago, the limit is {} s",
+                age.whole_seconds(),
+                max_age.whole_seconds()
+            ),
+            DecodeError::Revoked(_) => f.write_str("signature valid but the session is revoked"),
         }
     }
 }
@@ -253,6 +295,7 @@ impl std::error::Error for DecodeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             DecodeError::Malformed(p) => Some(p),
+            DecodeError::Revoked(r) => Some(r),
             _ => None,
         }
     }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use super::config::SessionConfig;
 use super::expiry::{self, EXPIRY_KEY, Stored};
 use super::lazy::Data;
-use super::store::Session;
+use super::revocation::{Presented, Revocation, settle};
+use super::store::{CREATED_KEY, Session};
+use super::usage::{KeyUse, Usage};
 use crate::clock::seconds;
 use crate::error::{DecodeError, EncodeError, PayloadError};
 use crate::signing::signed_at;
@@ -61,6 +63,7 @@ pub struct SessionCodec {
     signer: ObjectSigner,
     store_signer: ObjectSigner,
     config: SessionConfig,
+    usage: Usage,
 }
 
 impl SessionCodec {
@@ -83,7 +86,33 @@ impl SessionCodec {
             signer,
             store_signer,
             config,
+            usage: Usage::new(keyring.retirements()),
         }
+    }
+
+    /// How often each key of the keyring verified a loaded session since
+    /// this codec was built (clones share the counts), and when last: a
+    /// fallback key whose matches stopped growing can be removed. A
+    /// `tracing` event (feature `tracing`) also marks each fallback match:
+    /// `info` the first time a key matches, `debug` after.
+    ///
+    /// ```
+    /// use signed_session::{Keyring, Secret, SessionCodec, SessionConfig};
+    ///
+    /// let old = SessionCodec::new(&Keyring::new(Secret::new("old")?), SessionConfig::new());
+    /// let mut session = old.new_session();
+    /// session.insert("a", 1);
+    /// let cookie = old.save(&mut session)?;
+    ///
+    /// let ring = Keyring::new(Secret::new("new")?).with_fallback(Secret::new("old")?);
+    /// let codec = SessionCodec::new(&ring, SessionConfig::new());
+    /// codec.load(Some(&cookie));
+    /// let usage = codec.key_usage();
+    /// assert_eq!((usage[0].matches, usage[1].matches), (0, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn key_usage(&self) -> Vec<KeyUse> {
+        self.usage.snapshot()
     }
 
     /// The settings in force.
@@ -163,6 +192,9 @@ impl SessionCodec {
     }
 
     pub(crate) fn save_at(&self, session: &mut Session, now: f64) -> Result<String, EncodeError> {
+        if self.config.absolute_lifetime().is_some() {
+            session.stamp_created(crate::signing::token_timestamp(now));
+        }
         session.save_with(|value| self.signer.dumps_value_at(value, now))
     }
 
@@ -227,13 +259,80 @@ impl SessionCodec {
         if self.config.enforce_expiry() {
             check_own_expiry(&data, loaded.timestamp, now, &self.config)?;
         }
-        Ok(Session::loaded(
+        if let Some(lifetime) = self.config.absolute_lifetime() {
+            check_lifetime(&data, loaded.timestamp, now, lifetime)?;
+        }
+        let session = Session::loaded(
             cookie,
             data,
             self.config.policy(),
             loaded.key_index,
             loaded.timestamp,
-        ))
+        );
+        if let Some(why) = self.revoked(&session, now) {
+            return Err(DecodeError::Revoked(why));
+        }
+        self.usage.record(loaded.key_index, now);
+        Ok(session)
+    }
+
+    /// Runs the synchronous revocation checks on a verified session.
+    fn revoked(&self, session: &Session, now: f64) -> Option<Revocation> {
+        let checks = self.config.revocation_checks();
+        if checks.is_empty() {
+            return None;
+        }
+        let presented = presented(session, now)?;
+        checks.iter().find_map(|check| {
+            settle(
+                check.check(&presented),
+                self.config.check_failure_policy(),
+                check,
+            )
+        })
+    }
+}
+
+/// What a revocation check sees of a verified session; `None` only for a
+/// session without a verified cookie, which no check is asked about.
+pub(crate) fn presented(session: &Session, now: f64) -> Option<Presented<'_>> {
+    Some(Presented {
+        session,
+        signed_at: session.signed_at()?,
+        created_at: session.created_at(),
+        key_index: session.key_index()?,
+        now: crate::clock::datetime(now),
+    })
+}
+
+/// The absolute lifetime: the time since the session's creation (its
+/// reserved key, else the token's signing time) may not pass `lifetime`.
+fn check_lifetime(
+    data: &Data,
+    timestamp: i64,
+    now: f64,
+    lifetime: time::Duration,
+) -> Result<(), DecodeError> {
+    let created = match data.get(CREATED_KEY) {
+        None => timestamp,
+        Some(value) => value.as_i64().ok_or_else(|| {
+            DecodeError::from(PayloadError::Shape(serde::de::Error::custom(
+                "the session's creation time (_session_created) is not an integer",
+            )))
+        })?,
+    };
+    #[allow(clippy::cast_precision_loss)] // Unix seconds are far below 2^53
+    let age = now - created as f64;
+    #[allow(clippy::cast_precision_loss)]
+    let max_age = lifetime.whole_seconds() as f64;
+    // Strictly older is refused, as for the cookie age; NaN fails closed.
+    if age <= max_age {
+        Ok(())
+    } else {
+        Err(DecodeError::LifetimeExceeded {
+            age: seconds(age),
+            max_age: lifetime,
+        })
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use time::{Duration, UtcOffset};
 
 use super::expiry::Policy;
+use super::revocation::{CheckFailurePolicy, RevocationCheck};
 use crate::clock::{Clock, SharedClock, default_clock};
 use crate::signing::{Compression, Limits};
 
@@ -34,6 +35,9 @@ pub const DEFAULT_COMPRESSION: Compression = Compression::MinJsonLen(1024);
 /// | [`compression`](Self::compression) | (the backend's `compress=True`) | [`Compression::MinJsonLen`]`(1024)` (ours; see below) |
 /// | [`limits`](Self::limits) | none (ours) | [`Limits::default()`] |
 /// | [`with_clock`](Self::with_clock) | none (the time) | the system clock (feature `clock`) |
+/// | [`absolute_lifetime`](Self::absolute_lifetime) | none (ours) | none |
+/// | [`with_revocation_check`](Self::with_revocation_check) | none (ours) | no checks |
+/// | [`check_failure_policy`](Self::check_failure_policy) | none (ours) | [`CheckFailurePolicy::FailClosed`] |
 ///
 /// ```
 /// use signed_session::session::SessionConfig;
@@ -57,6 +61,10 @@ pub struct SessionConfig {
     compression: Compression,
     limits: Limits,
     clock: SharedClock,
+    /// Whole seconds; `None` for no absolute lifetime.
+    absolute_lifetime: Option<i64>,
+    checks: Vec<Arc<dyn RevocationCheck>>,
+    check_failure: CheckFailurePolicy,
 }
 
 impl Default for SessionConfig {
@@ -71,6 +79,9 @@ impl Default for SessionConfig {
             compression: DEFAULT_COMPRESSION,
             limits: Limits::default(),
             clock: default_clock(),
+            absolute_lifetime: None,
+            checks: Vec::new(),
+            check_failure: CheckFailurePolicy::FailClosed,
         }
     }
 }
@@ -208,6 +219,58 @@ impl SessionConfig {
     pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
         self
+    }
+
+    /// The absolute lifetime of a session: refused once it was first
+    /// created longer ago than `lifetime`, however active it has been
+    /// (the token age, [`cookie_age`](Self::cookie_age), stays the idle
+    /// timeout). Default: none, as in Django.
+    ///
+    /// The creation time travels inside the session, as Unix seconds under
+    /// the reserved key [`CREATED_KEY`](super::CREATED_KEY), which a Django
+    /// site simply carries along (Django does not enforce the lifetime).
+    /// With a lifetime set, saving a session that lacks the key stamps it:
+    /// with the signing time of the cookie it was loaded from, or now for
+    /// a new session. [`cycle_key`](super::Session::cycle_key) (and a
+    /// login, which cycles the key) keeps it; [`flush`](super::Session::flush)
+    /// drops it, so the next session starts afresh. A session without the
+    /// key (one Django wrote) counts from its token's signing time.
+    /// Whole seconds: a fraction is dropped.
+    #[must_use]
+    pub fn with_absolute_lifetime(mut self, lifetime: Option<Duration>) -> Self {
+        self.absolute_lifetime = lifetime.map(|d| d.whole_seconds());
+        self
+    }
+
+    /// See [`with_absolute_lifetime`](Self::with_absolute_lifetime).
+    pub fn absolute_lifetime(&self) -> Option<Duration> {
+        self.absolute_lifetime.map(Duration::seconds)
+    }
+
+    /// Adds a [revocation check](super::revocation), run on every load
+    /// after the signature, the token age and the session's own expiry
+    /// passed, in the order added. The first that refuses decides.
+    #[must_use]
+    pub fn with_revocation_check(mut self, check: impl RevocationCheck + 'static) -> Self {
+        self.checks.push(Arc::new(check));
+        self
+    }
+
+    /// What a revocation check that fails (its lookup errs) does: refuse
+    /// the session (the default) or accept it with a warning.
+    #[must_use]
+    pub fn with_check_failure_policy(mut self, policy: CheckFailurePolicy) -> Self {
+        self.check_failure = policy;
+        self
+    }
+
+    /// See [`with_check_failure_policy`](Self::with_check_failure_policy).
+    pub fn check_failure_policy(&self) -> CheckFailurePolicy {
+        self.check_failure
+    }
+
+    pub(crate) fn revocation_checks(&self) -> &[Arc<dyn RevocationCheck>] {
+        &self.checks
     }
 
     pub(crate) fn clock(&self) -> &SharedClock {

@@ -61,12 +61,16 @@ mod config;
 mod error;
 mod expiry;
 mod lazy;
+pub mod revocation;
 mod store;
+mod usage;
 
+pub(crate) use codec::presented;
 pub use codec::{SESSION_STORE_SALT, SessionCodec};
 pub use config::{DEFAULT_COMPRESSION, DEFAULT_COOKIE_AGE, SESSION_SALT, SessionConfig};
 pub use error::KeyError;
 #[cfg(feature = "http")]
 pub(crate) use expiry::unix_to_datetime_second;
 pub use expiry::{EXPIRY_KEY, Expiry, ExpiryArgs, isoformat, isoformat_naive};
-pub use store::{Session, TEST_COOKIE_NAME, TEST_COOKIE_VALUE};
+pub use store::{CREATED_KEY, Session, TEST_COOKIE_NAME, TEST_COOKIE_VALUE};
+pub use usage::KeyUse;

@@ -19,6 +19,13 @@ pub const TEST_COOKIE_NAME: &str = "testcookie";
 /// Django's `SessionBase.TEST_COOKIE_VALUE`.
 pub const TEST_COOKIE_VALUE: &str = "worked";
 
+/// The reserved session key holding when the session was first created,
+/// as integer Unix seconds: written when an absolute lifetime is
+/// configured (see
+/// [`SessionConfig::with_absolute_lifetime`](crate::SessionConfig::with_absolute_lifetime)).
+/// Django carries it along like any other key.
+pub const CREATED_KEY: &str = "_session_created";
+
 /// A session key shorter than this is no key at all (Django's validator).
 const MIN_KEY_CHARS: usize = 8;
 
@@ -242,6 +249,46 @@ impl Session {
     pub fn signed_at(&self) -> Option<OffsetDateTime> {
         self.signed_at
             .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+    }
+
+    /// When the session was first created, from its reserved
+    /// [`CREATED_KEY`] (written when an absolute lifetime is configured),
+    /// or `None` when it has none or it is not a time. Does not set
+    /// `accessed`.
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        self.created_seconds()
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+    }
+
+    /// [`CREATED_KEY`] as Unix seconds, if it holds an integer.
+    pub(crate) fn created_seconds(&self) -> Option<i64> {
+        self.data.get(CREATED_KEY).and_then(Value::as_i64)
+    }
+
+    /// The value under `key`, without setting `accessed` (for checks that
+    /// look at a session on the application's behalf).
+    pub(crate) fn peek(&self, key: &str) -> Option<&Value> {
+        self.data.get(key)
+    }
+
+    /// Writes the creation time if the session has data and no creation
+    /// time: the signing time of the cookie it came from (the earliest
+    /// time known), else `now`. Flags are left alone (this runs inside a
+    /// save).
+    pub(crate) fn stamp_created(&mut self, now: i64) {
+        if self.data.is_empty() || self.data.contains_key(CREATED_KEY) {
+            return;
+        }
+        let at = self.signed_at.map_or(now, |t| t.min(now));
+        self.data.insert(CREATED_KEY.to_owned(), Value::from(at));
+    }
+
+    /// Refuses a session after it loaded (a revocation found by an
+    /// asynchronous check): the session of a refused cookie, with `error`.
+    #[cfg(feature = "http")]
+    pub(crate) fn refuse(&mut self, error: DecodeError) {
+        let key = self.key.take().unwrap_or_default();
+        *self = Self::failed(&key, error, self.policy.clone());
     }
 
     /// Django's `session.accessed`: whether the data has been read or

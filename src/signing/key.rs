@@ -201,6 +201,8 @@ impl std::error::Error for SecretError {}
 #[derive(Clone, Debug)]
 pub struct Keyring {
     secrets: Vec<Secret>,
+    /// Per secret, the Unix second from which it no longer verifies.
+    retire_at: Vec<Option<i64>>,
 }
 
 impl Keyring {
@@ -208,6 +210,7 @@ impl Keyring {
     pub fn new(current: Secret) -> Self {
         Keyring {
             secrets: vec![current],
+            retire_at: vec![None],
         }
     }
 
@@ -216,7 +219,57 @@ impl Keyring {
     #[must_use]
     pub fn with_fallback(mut self, fallback: Secret) -> Self {
         self.secrets.push(fallback);
+        self.retire_at.push(None);
         self
+    }
+
+    /// Adds a fallback secret that verifies only until `retire_at`: from
+    /// that instant on, a token it signed is refused as
+    /// [`SignatureFailure::Retired`](crate::SignatureFailure::Retired), as
+    /// if the key were gone. Schedule it when rotating: the old key keeps
+    /// the sessions it signed alive for a grace period (long enough for
+    /// active users to be re-signed with the current key), then stops.
+    /// Django has no such setting; its `SECRET_KEY_FALLBACKS` must be
+    /// edited instead.
+    ///
+    /// ```
+    /// use signed_session::clock::ManualClock;
+    /// use signed_session::signing::{Keyring, Secret, Signer};
+    /// use signed_session::{DecodeError, SignatureFailure};
+    /// use time::{Duration, macros::datetime};
+    ///
+    /// let clock = ManualClock::new(datetime!(2025-06-01 12:00 UTC));
+    /// let old = Signer::new(&Keyring::new(Secret::new("old")?), "s");
+    /// let token = old.sign("hello")?;
+    /// let ring = Keyring::new(Secret::new("new")?)
+    ///     .with_fallback_until(Secret::new("old")?, datetime!(2025-06-08 12:00 UTC));
+    /// let signer = Signer::new(&ring, "s").with_clock(clock.clone());
+    /// assert_eq!(signer.unsign(&token)?.key_index, 1);
+    /// clock.advance(Duration::weeks(1));
+    /// assert_eq!(
+    ///     signer.unsign(&token).unwrap_err(),
+    ///     DecodeError::BadSignature(SignatureFailure::Retired { key_index: 1 })
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_fallback_until(
+        mut self,
+        fallback: Secret,
+        retire_at: time::OffsetDateTime,
+    ) -> Self {
+        self.secrets.push(fallback);
+        self.retire_at.push(Some(retire_at.unix_timestamp()));
+        self
+    }
+
+    /// When each secret stops verifying (by index; `None` for never): the
+    /// times given to [`with_fallback_until`](Self::with_fallback_until).
+    pub fn retirements(&self) -> Vec<Option<time::OffsetDateTime>> {
+        self.retire_at
+            .iter()
+            .map(|t| t.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok()))
+            .collect()
     }
 
     /// The current secret followed by the fallbacks.
@@ -280,6 +333,7 @@ impl Keyring {
                 .iter()
                 .map(|s| derive_mac(salt, s.expose()))
                 .collect(),
+            retire_at: self.retire_at.iter().copied().collect(),
         }
     }
 }
@@ -304,6 +358,8 @@ fn derive_mac(salt: &str, secret: &[u8]) -> HmacSha256 {
 #[derive(Clone)]
 pub(crate) struct DerivedKeys {
     macs: Arc<[HmacSha256]>,
+    /// Per key, the Unix second from which it no longer verifies.
+    retire_at: Arc<[Option<i64>]>,
 }
 
 impl fmt::Debug for DerivedKeys {
@@ -313,6 +369,23 @@ impl fmt::Debug for DerivedKeys {
 }
 
 impl DerivedKeys {
+    /// Whether any key has a retirement time (then verifying needs the time).
+    pub(crate) fn has_retirement(&self) -> bool {
+        self.retire_at.iter().any(Option::is_some)
+    }
+
+    /// Whether key `index` is retired at `now` (Unix seconds).
+    pub(crate) fn is_retired(&self, index: usize, now: f64) -> bool {
+        #[allow(clippy::cast_precision_loss)] // Unix seconds are far below 2^53
+        // Retired from the instant on; a NaN time counts as retired.
+        let retired = |at: i64| now.partial_cmp(&(at as f64)) != Some(core::cmp::Ordering::Less);
+        self.retire_at
+            .get(index)
+            .copied()
+            .flatten()
+            .is_some_and(retired)
+    }
+
     /// The raw 32-byte tag of `msg` under key `index`.
     fn tag(&self, index: usize, msg: &[u8]) -> Option<[u8; 32]> {
         #[cfg(test)]

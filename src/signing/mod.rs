@@ -15,11 +15,11 @@ mod signer;
 
 pub use key::{Keyring, Secret, SecretError, Weakness};
 pub use object::{Compression, Loaded, ObjectSigner, Opened};
-pub(crate) use signer::signed_at;
 pub use signer::{
     SIGNER_CLASS_SALT, SeparatorError, Signer, TIMESTAMP_SIGNER_CLASS_SALT, TimestampSigner,
     TimestampUnsigned, Unsigned,
 };
+pub(crate) use signer::{signed_at, token_timestamp};
 
 /// The salt of `signing.dumps` / `signing.loads` when none is given.
 pub const DEFAULT_SALT: &str = "django.core.signing";

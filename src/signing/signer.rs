@@ -81,6 +81,8 @@ pub struct Signer {
     keys: DerivedKeys,
     sep: String,
     max_len: usize,
+    /// Read only to apply a fallback key's retirement time.
+    clock: SharedClock,
 }
 
 fn effective_salt<'a>(salt: &'a str, class_salt: &'a str) -> &'a str {
@@ -131,7 +133,17 @@ impl Signer {
             keys: keyring.derive(effective_salt(salt, class_salt)),
             sep: ":".to_owned(),
             max_len: Limits::default().max_token_len(),
+            clock: default_clock(),
         }
+    }
+
+    /// Reads the time from `clock` (default: the system clock). A plain
+    /// signer reads it only to apply fallback keys' retirement times
+    /// ([`Keyring::with_fallback_until`]).
+    #[must_use]
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
     }
 
     /// Uses `sep` instead of `:`.
@@ -195,6 +207,16 @@ impl Signer {
     /// [`DecodeError::TooLong`] over the length limit,
     /// [`DecodeError::BadSignature`] when no key matches.
     pub fn unsign<'a>(&self, signed: &'a str) -> Result<Unsigned<'a>, DecodeError> {
+        self.unsign_when(signed, || unix_seconds(self.clock.now()))
+    }
+
+    /// [`unsign`](Self::unsign), reading the time (for retired keys) only
+    /// when a key has a retirement time.
+    fn unsign_when<'a>(
+        &self,
+        signed: &'a str,
+        now: impl FnOnce() -> f64,
+    ) -> Result<Unsigned<'a>, DecodeError> {
         if signed.len() > self.max_len {
             return Err(DecodeError::TooLong {
                 len: signed.len(),
@@ -208,6 +230,11 @@ impl Signer {
             .keys
             .verify(value.as_bytes(), sig.as_bytes())
             .ok_or(DecodeError::BadSignature(SignatureFailure::Mismatch))?;
+        if self.keys.has_retirement() && self.keys.is_retired(key_index, now()) {
+            return Err(DecodeError::BadSignature(SignatureFailure::Retired {
+                key_index,
+            }));
+        }
         Ok(Unsigned { value, key_index })
     }
 }
@@ -392,7 +419,7 @@ impl TimestampSigner {
         max_age: Option<f64>,
         now: f64,
     ) -> Result<(&'a str, i64, usize), DecodeError> {
-        let Unsigned { value, key_index } = self.signer.unsign(signed)?;
+        let Unsigned { value, key_index } = self.signer.unsign_when(signed, || now)?;
         let (value, ts) = value
             .rsplit_sep(&self.signer.sep)
             .ok_or(PayloadError::MissingTimestamp)?;
