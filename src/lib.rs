@@ -84,7 +84,11 @@
 //! - a token whose timestamp is not an instant of the years -9999 to 9999
 //!   is refused as malformed;
 //! - `pop(k)` returns `None` rather than raising, and signed data that is
-//!   not a JSON object is refused rather than failing on first use.
+//!   not a JSON object is refused rather than failing on first use;
+//! - revocation checks, the absolute lifetime, key retirement, re-signing
+//!   a fallback key's cookie, throttled refresh and `Partitioned` are this
+//!   crate's own; Django carries the reserved key `_session_created` along
+//!   but enforces none of them.
 //!
 //! The README lists every difference in one place.
 //!
@@ -111,10 +115,14 @@
 //!   inflated or parsed before its signature verified, and the length cap
 //!   is checked before any cryptographic work. Signatures are compared in
 //!   constant time.
-//! - **Logging out cannot revoke a copy.** `flush()` makes the browser drop
-//!   its cookie, but a copy taken earlier stays valid until it expires:
-//!   keep cookie ages short, use per-session expiry, and rotate the secret
-//!   to end every session at once.
+//! - **Logging out alone cannot revoke a copy.** `flush()` makes the
+//!   browser drop its cookie, but a copy taken earlier stays valid until it
+//!   expires, unless a [revocation check](session::revocation) refuses it
+//!   (per user or for everyone, without a session store). An absolute
+//!   lifetime ([`SessionConfig::with_absolute_lifetime`]) bounds even an
+//!   active session, and a fallback key can be retired at a set time
+//!   ([`Keyring::with_fallback_until`]). The README's "Security model"
+//!   maps each to the review finding it answers.
 //! - **Keys** are wiped from memory on drop ([`Secret`], the derived HMAC
 //!   states); `Debug` never shows a key or a cookie value. A weak secret
 //!   (by Django's own check) is accepted, with a warning.

@@ -112,6 +112,9 @@ pub enum OversizePolicy {
 /// | [`with_size_budget`](Self::with_size_budget) | none (ours) | `4096` bytes |
 /// | [`with_oversize_policy`](Self::with_oversize_policy) | none (ours) | [`OversizePolicy::Fail`] |
 /// | [`with_cache_control_private`](Self::with_cache_control_private) | none (ours) | `false` |
+/// | [`with_partitioned`](Self::with_partitioned) | none (Django has no `Partitioned`) | `false` |
+/// | [`with_refresh_interval`](Self::with_refresh_interval) | none (ours) | none: every request, as Django |
+/// | [`with_resign_fallback`](Self::with_resign_fallback) | none (ours) | `true` |
 ///
 /// `secure` is off by default only because it is off in Django: turn it on
 /// for any site served over HTTPS, or the cookie also travels in clear text.
@@ -139,6 +142,10 @@ pub struct CookieConfig {
     size_budget: usize,
     oversize_policy: OversizePolicy,
     cache_control_private: bool,
+    partitioned: bool,
+    /// Whole seconds; `None` re-signs on every request.
+    refresh_interval: Option<i64>,
+    resign_fallback: bool,
 }
 
 impl Default for CookieConfig {
@@ -154,6 +161,9 @@ impl Default for CookieConfig {
             size_budget: DEFAULT_SIZE_BUDGET,
             oversize_policy: OversizePolicy::Fail,
             cache_control_private: false,
+            partitioned: false,
+            refresh_interval: None,
+            resign_fallback: true,
         }
     }
 }
@@ -257,6 +267,60 @@ impl CookieConfig {
         self
     }
 
+    /// The `Partitioned` attribute (CHIPS): in a third-party context the
+    /// browser keeps a separate cookie per top-level site, so an embedded
+    /// application keeps its session without a cross-site tracking cookie.
+    /// It requires `Secure` ([`validate`](Self::validate) refuses it
+    /// otherwise), and the deletion cookie carries it too, since only a
+    /// partitioned cookie replaces a partitioned one. Default `false`;
+    /// Django has no such setting, so a Django site sharing the cookie
+    /// must add the attribute itself.
+    #[must_use]
+    pub fn with_partitioned(mut self, yes: bool) -> Self {
+        self.partitioned = yes;
+        self
+    }
+
+    /// Throttles [`save_every_request`](Self::with_save_every_request): an
+    /// unmodified session is re-signed only when its cookie is older than
+    /// `interval`, so most responses carry no `Set-Cookie`. A modified
+    /// session is always saved. Without `save_every_request` it has no
+    /// effect. Default: none (re-sign on every request, as Django).
+    ///
+    /// The idle timeout then lies between the cookie age minus `interval`
+    /// and the cookie age: keep `interval` a small part of the cookie age.
+    /// Whole seconds: a fraction is dropped.
+    #[must_use]
+    pub fn with_refresh_interval(mut self, interval: Option<time::Duration>) -> Self {
+        self.refresh_interval = interval.map(|d| d.whole_seconds());
+        self
+    }
+
+    /// Whether a session whose cookie a fallback key verified is re-signed
+    /// with the current key on that response, even if unmodified, so that
+    /// users move off an old key as they come back. Default `true`; Django
+    /// does not re-sign (`false` gives its exact headers).
+    #[must_use]
+    pub fn with_resign_fallback(mut self, yes: bool) -> Self {
+        self.resign_fallback = yes;
+        self
+    }
+
+    /// See [`with_partitioned`](Self::with_partitioned).
+    pub fn partitioned(&self) -> bool {
+        self.partitioned
+    }
+
+    /// See [`with_refresh_interval`](Self::with_refresh_interval).
+    pub fn refresh_interval(&self) -> Option<time::Duration> {
+        self.refresh_interval.map(time::Duration::seconds)
+    }
+
+    /// See [`with_resign_fallback`](Self::with_resign_fallback).
+    pub fn resign_fallback(&self) -> bool {
+        self.resign_fallback
+    }
+
     /// See [`with_name`](Self::with_name).
     pub fn name(&self) -> &str {
         &self.name
@@ -319,7 +383,8 @@ impl CookieConfig {
     /// * a name starting with `__Host-` needs `Secure`, `Path=/` and no
     ///   `Domain`;
     /// * a name starting with `__Secure-` needs `Secure`;
-    /// * `SameSite=None` needs `Secure`.
+    /// * `SameSite=None` needs `Secure`;
+    /// * `Partitioned` needs `Secure`.
     ///
     /// Prefixes are matched without regard to case, as current browsers do.
     ///
@@ -382,6 +447,9 @@ impl CookieConfig {
         }
         if self.same_site == Some(SameSite::None) && !self.secure {
             return Err(ConfigError::SameSiteNoneWithoutSecure);
+        }
+        if self.partitioned && !self.secure {
+            return Err(ConfigError::PartitionedWithoutSecure);
         }
         Ok(())
     }

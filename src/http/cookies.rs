@@ -121,6 +121,7 @@ pub(crate) fn set_cookie_value(
             path: config.path(),
             same_site: config.same_site(),
             secure: config.secure(),
+            partitioned: config.partitioned(),
         },
     )
 }
@@ -131,9 +132,12 @@ pub(crate) fn set_cookie_value(
 /// `__Host-` name (browsers refuse those cookies without it).
 pub(crate) fn deletion_cookie_value(config: &CookieConfig) -> String {
     let name = config.name();
+    // A partitioned cookie is only replaced by a partitioned one, which
+    // must be Secure (Django has no `Partitioned`).
     let secure = name.starts_with("__Secure-")
         || name.starts_with("__Host-")
-        || config.same_site() == Some(SameSite::None);
+        || config.same_site() == Some(SameSite::None)
+        || config.partitioned();
     write_cookie(
         name,
         "",
@@ -145,6 +149,7 @@ pub(crate) fn deletion_cookie_value(config: &CookieConfig) -> String {
             path: config.path(),
             same_site: config.same_site(),
             secure,
+            partitioned: config.partitioned(),
         },
     )
 }
@@ -157,6 +162,7 @@ struct Attributes<'a> {
     path: Option<&'a str>,
     same_site: Option<SameSite>,
     secure: bool,
+    partitioned: bool,
 }
 
 fn write_cookie(name: &str, value: &str, a: &Attributes<'_>) -> String {
@@ -188,6 +194,9 @@ fn write_cookie(name: &str, value: &str, a: &Attributes<'_>) -> String {
     }
     if a.secure {
         out.push_str("; Secure");
+    }
+    if a.partitioned {
+        out.push_str("; Partitioned");
     }
     out
 }

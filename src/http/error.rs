@@ -34,6 +34,8 @@ pub enum ConfigError {
     },
     /// `SameSite=None` without `Secure`: browsers drop such a cookie.
     SameSiteNoneWithoutSecure,
+    /// `Partitioned` without `Secure`: browsers drop such a cookie.
+    PartitionedWithoutSecure,
 }
 
 impl fmt::Display for ConfigError {
@@ -61,6 +63,9 @@ impl fmt::Display for ConfigError {
             ),
             ConfigError::SameSiteNoneWithoutSecure => f.write_str(
                 "SameSite=None needs Secure (with_secure(true)); browsers drop the cookie otherwise",
+            ),
+            ConfigError::PartitionedWithoutSecure => f.write_str(
+                "Partitioned needs Secure (with_secure(true)); browsers drop the cookie otherwise",
             ),
         }
     }

@@ -27,6 +27,11 @@ use super::middleware::SessionMiddleware;
 /// [`SaveError`], and the [`OversizePolicy`](super::OversizePolicy) decides
 /// the response.
 ///
+/// With [asynchronous revocation checks](SessionMiddleware::with_async_check)
+/// the layer awaits them (through
+/// [`SessionMiddleware::load_async`]) before calling the handler; without,
+/// the session is loaded synchronously and nothing is boxed.
+///
 /// ```
 /// use axum::{Router, routing::get};
 /// use signed_session::http::{CookieConfig, SessionHandle, SessionLayer, SessionMiddleware};
@@ -87,8 +92,11 @@ pub struct SessionService<S> {
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    ResBody: Default,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: Default + Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -99,24 +107,75 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let loaded = self.middleware.load(request.headers());
-        if let Some(error) = loaded.session.load_error() {
-            // Expected now and then (key rotation, expiry); Django is silent.
-            tracing::debug!(
-                error = %crate::error::report(error),
-                kind = %error.kind(),
-                "session cookie refused, starting a new session"
-            );
+        if self.middleware.has_async_checks() {
+            return self.call_checked(request);
         }
+        let loaded = self.middleware.load(request.headers());
+        log_load_error(&loaded.session);
         let handle = SessionHandle::new(loaded.session, Arc::clone(&self.middleware));
         request.extensions_mut().insert(handle.clone());
         ResponseFuture {
-            inner: self.inner.call(request),
-            pending: Some(Pending {
-                handle,
-                had_cookie: loaded.had_cookie,
-            }),
+            state: State::Direct {
+                inner: self.inner.call(request),
+                pending: Some(Pending {
+                    handle,
+                    had_cookie: loaded.had_cookie,
+                }),
+            },
         }
+    }
+}
+
+impl<S> SessionService<S> {
+    /// The path with asynchronous revocation checks: the checks are awaited
+    /// before the handler is called, in one boxed future.
+    fn call_checked<ReqBody, ResBody>(
+        &mut self,
+        mut request: Request<ReqBody>,
+    ) -> ResponseFuture<S::Future>
+    where
+        S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+        S::Future: Send + 'static,
+        S::Error: Send + 'static,
+        ReqBody: Send + 'static,
+        ResBody: Default + Send + 'static,
+    {
+        // The service that was polled ready is the one called.
+        let ready = self.inner.clone();
+        let mut inner = core::mem::replace(&mut self.inner, ready);
+        let middleware = Arc::clone(&self.middleware);
+        let future = async move {
+            // A copy, so the request body need not be `Sync` across the
+            // awaits of the checks.
+            let headers = request.headers().clone();
+            let loaded = middleware.load_async(&headers).await;
+            log_load_error(&loaded.session);
+            let handle = SessionHandle::new(loaded.session, Arc::clone(&middleware));
+            request.extensions_mut().insert(handle.clone());
+            let mut response = inner.call(request).await?;
+            // The session is locked only inside this synchronous call.
+            if let Err(error) = handle.finish(loaded.had_cookie, &mut response) {
+                log_save_error(&error, &handle);
+            }
+            Ok(response)
+        };
+        ResponseFuture {
+            state: State::Checked {
+                future: Box::pin(future),
+            },
+        }
+    }
+}
+
+/// A refused cookie is expected now and then (key rotation, expiry,
+/// revocation); Django is silent about it.
+fn log_load_error(session: &crate::session::Session) {
+    if let Some(error) = session.load_error() {
+        tracing::debug!(
+            error = %crate::error::report(error),
+            kind = %error.kind(),
+            "session cookie refused, starting a new session"
+        );
     }
 }
 
@@ -125,17 +184,39 @@ struct Pending {
     had_cookie: bool,
 }
 
+/// The boxed future of the path with asynchronous checks.
+type Checked<O> = Pin<Box<dyn Future<Output = O> + Send>>;
+
 pin_project! {
     /// The response future of [`SessionService`]: the inner service's
     /// response, with the session cookie headers added.
-    pub struct ResponseFuture<F> {
+    pub struct ResponseFuture<F>
+    where
+        F: Future,
+    {
         #[pin]
-        inner: F,
-        pending: Option<Pending>,
+        state: State<F>,
     }
 }
 
-impl<F> core::fmt::Debug for ResponseFuture<F> {
+pin_project! {
+    #[project = StateProj]
+    enum State<F>
+    where
+        F: Future,
+    {
+        Direct {
+            #[pin]
+            inner: F,
+            pending: Option<Pending>,
+        },
+        Checked {
+            future: Checked<F::Output>,
+        },
+    }
+}
+
+impl<F: Future> core::fmt::Debug for ResponseFuture<F> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
@@ -149,15 +230,19 @@ where
     type Output = Result<Response<B>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let mut response = ready!(this.inner.poll(cx))?;
-        if let Some(pending) = this.pending.take() {
-            // The session is locked only inside this synchronous call.
-            if let Err(error) = pending.handle.finish(pending.had_cookie, &mut response) {
-                log_save_error(&error, &pending.handle);
+        match self.project().state.project() {
+            StateProj::Direct { inner, pending } => {
+                let mut response = ready!(inner.poll(cx))?;
+                if let Some(pending) = pending.take() {
+                    // The session is locked only inside this synchronous call.
+                    if let Err(error) = pending.handle.finish(pending.had_cookie, &mut response) {
+                        log_save_error(&error, &pending.handle);
+                    }
+                }
+                Poll::Ready(Ok(response))
             }
+            StateProj::Checked { future } => future.as_mut().poll(cx),
         }
-        Poll::Ready(Ok(response))
     }
 }
 

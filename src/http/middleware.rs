@@ -10,8 +10,11 @@ use super::cookies::{
 };
 use super::error::{ConfigError, CookieTooLarge, SaveError};
 use super::vary::{patch_cache_control_private, patch_vary};
-use crate::error::EncodeError;
-use crate::session::{ExpiryArgs, Session, SessionCodec, SessionConfig};
+use std::sync::Arc;
+
+use crate::error::{DecodeError, EncodeError};
+use crate::session::revocation::{AsyncRevocationCheck, settle};
+use crate::session::{ExpiryArgs, Session, SessionCodec, SessionConfig, presented};
 use crate::signing::Keyring;
 
 /// The session of one request, and whether the request carried the
@@ -116,6 +119,7 @@ pub enum Outcome {
 pub struct SessionMiddleware {
     codec: SessionCodec,
     config: CookieConfig,
+    async_checks: Vec<Arc<dyn AsyncRevocationCheck>>,
 }
 
 impl SessionMiddleware {
@@ -137,7 +141,55 @@ impl SessionMiddleware {
         Ok(Self {
             codec,
             config: cookie,
+            async_checks: Vec::new(),
         })
+    }
+
+    /// Adds a revocation check whose lookup awaits (see
+    /// [`revocation`](crate::session::revocation)). It runs after the
+    /// session configuration's synchronous checks, in the order added,
+    /// in [`load_async`](Self::load_async), which the tower layer uses; the
+    /// session configuration's
+    /// [`CheckFailurePolicy`](crate::session::revocation::CheckFailurePolicy)
+    /// decides what a failed lookup does. [`load`](Self::load) does not run
+    /// it.
+    #[must_use]
+    pub fn with_async_check(mut self, check: impl AsyncRevocationCheck + 'static) -> Self {
+        self.async_checks.push(Arc::new(check));
+        self
+    }
+
+    /// Whether asynchronous checks are configured (then
+    /// [`load_async`](Self::load_async) is the way to load).
+    pub fn has_async_checks(&self) -> bool {
+        !self.async_checks.is_empty()
+    }
+
+    /// [`load`](Self::load), then the asynchronous revocation checks: a
+    /// session one of them refuses is replaced by an empty one, with a
+    /// [`DecodeError::Revoked`] as its [`load_error`](Session::load_error),
+    /// exactly as a synchronous check would leave it. No borrow of the
+    /// session is held across an `.await`.
+    pub async fn load_async(&self, headers: &HeaderMap) -> LoadedSession {
+        let mut loaded = self.load(headers);
+        if loaded.session.load_error().is_some() {
+            return loaded;
+        }
+        let policy = self.codec.config().check_failure_policy();
+        for check in &self.async_checks {
+            let future = {
+                let Some(presented) = presented(&loaded.session, self.codec.now()) else {
+                    // No verified cookie: nothing to revoke.
+                    return loaded;
+                };
+                check.check(&presented)
+            };
+            if let Some(why) = settle(future.await, policy, check) {
+                loaded.session.refuse(DecodeError::Revoked(why));
+                break;
+            }
+        }
+        loaded
     }
 
     /// The cookie settings.
@@ -203,7 +255,9 @@ impl SessionMiddleware {
             append_set_cookie(headers, &deletion_cookie_value(&self.config));
             vary = true;
             result = Ok(Outcome::Deleted);
-        } else if (session.modified() || self.config.save_every_request()) && !blank {
+        } else if (session.modified() || self.refresh_due(session, now) || self.resign_due(session))
+            && !blank
+        {
             if status.is_server_error() {
                 result = Ok(Outcome::SkippedServerError);
             } else {
@@ -223,6 +277,29 @@ impl SessionMiddleware {
             patch_cache_control_private(headers);
         }
         result
+    }
+
+    /// `SESSION_SAVE_EVERY_REQUEST`, throttled by the refresh interval: an
+    /// unmodified session is re-signed when its cookie is at least that old.
+    fn refresh_due(&self, session: &Session, now: f64) -> bool {
+        if !self.config.save_every_request() {
+            return false;
+        }
+        match (self.config.refresh_interval(), session.signed_at()) {
+            (Some(interval), Some(signed_at)) => {
+                #[allow(clippy::cast_precision_loss)] // Unix seconds are far below 2^53
+                let age = now - signed_at.unix_timestamp() as f64;
+                // NaN re-signs (and then fails in the codec, closed).
+                age.partial_cmp(&interval.as_seconds_f64()) != Some(core::cmp::Ordering::Less)
+            }
+            _ => true,
+        }
+    }
+
+    /// A cookie verified by a fallback key is re-signed with the current
+    /// key, when so configured.
+    fn resign_due(&self, session: &Session) -> bool {
+        self.config.resign_fallback() && session.key_index().is_some_and(|index| index > 0)
     }
 
     /// [`finish`](Self::finish) on a whole response, with the
