@@ -126,6 +126,8 @@ impl Mw {
             .with_save_every_request(self.save_every_request)
             // Django has no size limit; the scripts stay far below 4096 anyway.
             .with_size_budget(1 << 20)
+            // Django does not re-sign a cookie a fallback key verified.
+            .with_resign_fallback(false)
     }
 
     /// Our middleware with these settings, reading `base`'s clock.

@@ -35,6 +35,7 @@ mod interop_signing;
 mod json_vectors;
 mod middleware_vectors;
 mod reliability;
+mod security;
 mod session_props;
 mod session_regressions;
 mod session_vectors;
