@@ -30,6 +30,7 @@ mod demo;
 mod django_vectors;
 mod fuzz_regressions;
 mod interop_middleware;
+mod interop_security;
 mod interop_session;
 mod interop_signing;
 mod json_vectors;
