@@ -3,10 +3,10 @@
 //!
 //! Exit status: 0 ok; 1 bad signature; 2 expired; 3 malformed payload
 //! after a valid signature; 4 token or payload over a limit; 64 usage or
-//! setup error.
+//! setup error. `keys` exits 0 whenever it prints its report.
 
-use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -18,10 +18,10 @@ use signed_session::error::report;
 use signed_session::signing::{
     Compression, Keyring, Limits, ObjectSigner, Secret, SecretError, Signer, TimestampSigner,
 };
-use signed_session::{DecodeError, DecodeErrorKind, EncodeError};
+use signed_session::{DecodeError, DecodeErrorKind, EncodeError, SignatureFailure};
 use time::{Duration, OffsetDateTime};
 
-/// Django's session salt, the default for `encode` and `decode`.
+/// Django's session salt, the default for `encode`, `decode` and `keys`.
 const SESSION_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
 
 const EXIT_BAD_SIGNATURE: u8 = 1;
@@ -86,6 +86,20 @@ impl KeyArgs {
     }
 }
 
+/// How `decode` and `keys` verify a session token.
+#[derive(Args)]
+struct VerifyArgs {
+    /// Salt (default: Django's session salt).
+    #[arg(long, default_value = SESSION_SALT)]
+    salt: String,
+    /// Maximum age in seconds (default: no age check).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    max_age: Option<f64>,
+    /// Verification time in Unix seconds (fractional allowed; default now).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    at: Option<f64>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Sign a JSON value as a token (Django's signing.dumps).
@@ -104,15 +118,8 @@ enum Command {
     },
     /// Verify a token and print its value as compact JSON (Django's signing.loads).
     Decode {
-        /// Salt (default: Django's session salt).
-        #[arg(long, default_value = SESSION_SALT)]
-        salt: String,
-        /// Maximum age in seconds (default: no age check).
-        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
-        max_age: Option<f64>,
-        /// Verification time in Unix seconds (fractional allowed; default now).
-        #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
-        at: Option<f64>,
+        #[command(flatten)]
+        verify: VerifyArgs,
         /// Also print timestamp, age, compression and the matching key on stderr.
         #[arg(long)]
         verbose: bool,
@@ -154,6 +161,30 @@ enum Command {
         at: Option<f64>,
         /// The signed value.
         value: String,
+    },
+    /// Count tokens by the key that verifies them, and the failures by
+    /// kind: a key-rotation report.
+    #[command(
+        after_help = "Each line of the input is a token, or a cookie pair NAME=TOKEN \
+                  as copied from a header (sessionid=...; NAME is an HTTP token, \
+                  without ':'). Surrounding whitespace is ignored and blank lines \
+                  are skipped. A line over --max-length bytes counts as too long, \
+                  one that is not UTF-8 as malformed; a malformed payload after a \
+                  valid signature counts as malformed too, and one that inflates \
+                  past the payload cap as too long. Payloads are not parsed as JSON.\n\
+                  Keys are named by where they come from (variable name or file \
+                  path), never by their value.\n\
+                  Exit status: 0 whenever the report is printed, whatever the counts; \
+                  64 on a usage or setup error (including an unreadable input)."
+    )]
+    Keys {
+        #[command(flatten)]
+        verify: VerifyArgs,
+        /// Print the counts as one compact JSON object.
+        #[arg(long)]
+        json: bool,
+        /// File of tokens, one per line (default, or "-": standard input).
+        file: Option<PathBuf>,
     },
 }
 
@@ -332,6 +363,275 @@ fn seconds(s: Option<f64>) -> Option<Duration> {
     s.map(Duration::saturating_seconds_f64)
 }
 
+/// Where each key of the keyring comes from, in keyring order: the
+/// variable name or the file path, never the secret.
+fn key_sources(args: &KeyArgs) -> Vec<String> {
+    let current = match &args.secret_file {
+        Some(path) => path.display().to_string(),
+        None => args.secret_env.clone(),
+    };
+    std::iter::once(current)
+        .chain(args.fallback_env.iter().cloned())
+        .collect()
+}
+
+/// The counts of `keys`.
+struct KeyReport {
+    /// Where each key comes from, in keyring order.
+    sources: Vec<String>,
+    /// Tokens verified by each key.
+    matches: Vec<u64>,
+    /// Tokens signed by each key that the keyring has retired.
+    retired: Vec<u64>,
+    bad_signature: u64,
+    expired: u64,
+    malformed: u64,
+    too_long: u64,
+    total: u64,
+}
+
+impl KeyReport {
+    fn new(sources: Vec<String>, keys: usize) -> Self {
+        KeyReport {
+            sources,
+            matches: vec![0; keys],
+            retired: vec![0; keys],
+            bad_signature: 0,
+            expired: 0,
+            malformed: 0,
+            too_long: 0,
+            total: 0,
+        }
+    }
+
+    /// Adds one to the count of key `index` in `counts`, growing it if the
+    /// library ever reports an index past the keyring it was given.
+    fn bump(counts: &mut Vec<u64>, index: usize) {
+        if counts.len() <= index {
+            counts.resize(index.saturating_add(1), 0);
+        }
+        if let Some(count) = counts.get_mut(index) {
+            *count += 1;
+        }
+    }
+
+    fn count(&mut self, outcome: Result<usize, DecodeError>) {
+        self.total += 1;
+        match outcome {
+            Ok(index) => Self::bump(&mut self.matches, index),
+            Err(DecodeError::BadSignature(SignatureFailure::Retired { key_index })) => {
+                Self::bump(&mut self.retired, key_index);
+            }
+            Err(e) => match e.kind() {
+                DecodeErrorKind::BadSignature => self.bad_signature += 1,
+                DecodeErrorKind::Expired => self.expired += 1,
+                DecodeErrorKind::TooLong | DecodeErrorKind::TooLarge => self.too_long += 1,
+                _ => self.malformed += 1,
+            },
+        }
+    }
+
+    fn source(&self, index: usize) -> &str {
+        self.sources.get(index).map_or("unknown", String::as_str)
+    }
+
+    /// The report, one line per key, then per failure class.
+    fn text(&self) -> String {
+        let mut out = String::new();
+        for (index, count) in self.matches.iter().enumerate() {
+            let role = if index == 0 { "current" } else { "fallback" };
+            let source = shown(self.source(index));
+            out.push_str(&format!("key {index} ({role}, {source}): {count}\n"));
+        }
+        for (index, count) in self.retired.iter().enumerate() {
+            if *count > 0 {
+                out.push_str(&format!("retired key {index}: {count}\n"));
+            }
+        }
+        out.push_str(&format!("bad signature: {}\n", self.bad_signature));
+        out.push_str(&format!("expired: {}\n", self.expired));
+        out.push_str(&format!("malformed: {}\n", self.malformed));
+        out.push_str(&format!("too long: {}\n", self.too_long));
+        out.push_str(&format!("total: {}", self.total));
+        out
+    }
+
+    /// The same counts as one compact JSON object.
+    fn json(&self) -> String {
+        let keys = self
+            .matches
+            .iter()
+            .enumerate()
+            .map(|(index, count)| {
+                [
+                    ("index".to_owned(), Value::from(index)),
+                    ("source".to_owned(), Value::from(self.source(index))),
+                    ("matches".to_owned(), Value::from(*count)),
+                ]
+                .into_iter()
+                .collect::<Value>()
+            })
+            .collect();
+        let retired = self
+            .retired
+            .iter()
+            .enumerate()
+            .filter(|(_, count)| **count > 0)
+            .map(|(index, count)| {
+                [
+                    ("index".to_owned(), Value::from(index)),
+                    ("matches".to_owned(), Value::from(*count)),
+                ]
+                .into_iter()
+                .collect::<Value>()
+            })
+            .collect();
+        let report: Value = [
+            ("keys".to_owned(), Value::Array(keys)),
+            ("retired".to_owned(), Value::Array(retired)),
+            ("bad_signature".to_owned(), Value::from(self.bad_signature)),
+            ("expired".to_owned(), Value::from(self.expired)),
+            ("malformed".to_owned(), Value::from(self.malformed)),
+            ("too_long".to_owned(), Value::from(self.too_long)),
+            ("total".to_owned(), Value::from(self.total)),
+        ]
+        .into_iter()
+        .collect();
+        String::from_utf8_lossy(&json::to_vec(&report)).into_owned()
+    }
+}
+
+/// Reads the next line (its `\n` left out) into `line`, holding at most
+/// `cap` + 1 bytes of it: past that only the fact that it was too long is
+/// kept, and the rest of the line is read and dropped, so a huge line
+/// without a newline costs no more memory than a short one.
+///
+/// `None` at the end of the input, else whether the line was too long
+/// (over `cap` bytes without a trailing `\r`).
+fn next_line(
+    reader: &mut dyn BufRead,
+    line: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<Option<bool>> {
+    line.clear();
+    let mut read_any = false;
+    let mut too_long = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            break;
+        }
+        read_any = true;
+        let newline = available.iter().position(|&b| b == b'\n');
+        let (chunk, _) = available.split_at(newline.unwrap_or(available.len()));
+        // Room for one `\r` more than the cap.
+        if !too_long && line.len().saturating_add(chunk.len()) > cap.saturating_add(1) {
+            too_long = true;
+            line.clear();
+        }
+        if !too_long {
+            line.extend_from_slice(chunk);
+        }
+        let used = newline.map_or(available.len(), |i| i + 1);
+        reader.consume(used);
+        if newline.is_some() {
+            break;
+        }
+    }
+    if !read_any {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    Ok(Some(too_long || line.len() > cap))
+}
+
+/// Whether `b` may appear in an HTTP token (RFC 9110 `tchar`), as a cookie
+/// name; `:` may not.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// The token of a line: the line itself, or the value of a cookie pair
+/// `NAME=TOKEN` whose name is an HTTP token. A Django token has no `=`.
+fn token_of_line(line: &str) -> &str {
+    match line.split_once('=') {
+        Some((name, value))
+            if !name.trim_end().is_empty() && name.trim_end().bytes().all(is_tchar) =>
+        {
+            value.trim_start()
+        }
+        _ => line,
+    }
+}
+
+/// The `keys` command: verifies every line of `file` (or standard input)
+/// and counts the outcomes.
+fn key_report(
+    args: &KeyArgs,
+    limits: Limits,
+    salt: &str,
+    max_age: Option<f64>,
+    at: Option<f64>,
+    file: Option<&Path>,
+) -> Result<KeyReport, Failure> {
+    let ring = keyring(args)?;
+    let codec = ObjectSigner::new(&ring, salt)
+        .with_limits(limits)
+        .with_clock(clock(at)?);
+    let max_age = seconds(max_age);
+    let (mut reader, what): (Box<dyn BufRead>, String) = match file {
+        None => (
+            Box::new(std::io::stdin().lock()),
+            "standard input".to_owned(),
+        ),
+        Some(path) if path.as_os_str() == "-" => (
+            Box::new(std::io::stdin().lock()),
+            "standard input".to_owned(),
+        ),
+        Some(path) => {
+            let what = shown(&path.display().to_string());
+            let opened = std::fs::File::open(path)
+                .map_err(|e| Failure::usage(format!("cannot open {what}: {e}")))?;
+            (
+                Box::new(std::io::BufReader::with_capacity(64 * 1024, opened)),
+                what,
+            )
+        }
+    };
+    let cap = limits.max_token_len();
+    let mut report = KeyReport::new(key_sources(args), ring.len());
+    let mut line = Vec::new();
+    while let Some(too_long) = next_line(&mut *reader, &mut line, cap)
+        .map_err(|e| Failure::usage(format!("cannot read {what}: {e}")))?
+    {
+        if too_long {
+            report.total += 1;
+            report.too_long += 1;
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(&line) else {
+            report.total += 1;
+            report.malformed += 1;
+            continue;
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let outcome = codec
+            .open(token_of_line(text), max_age)
+            .map(|opened| opened.key_index);
+        report.count(outcome);
+    }
+    Ok(report)
+}
+
 fn run(cli: Cli) -> Result<String, Failure> {
     let limits = cli.keys.limits();
     match cli.command {
@@ -355,9 +655,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
             Ok(codec.with_clock(clock(at)?).dumps(&value)?)
         }
         Command::Decode {
-            salt,
-            max_age,
-            at,
+            verify: VerifyArgs { salt, max_age, at },
             verbose,
             token,
         } => {
@@ -452,6 +750,14 @@ fn run(cli: Cli) -> Result<String, Failure> {
                 let signer = Signer::new(&ring, &salt).with_max_len(limits.max_token_len());
                 Ok(signer.unsign(&value)?.value.to_owned())
             }
+        }
+        Command::Keys {
+            verify: VerifyArgs { salt, max_age, at },
+            json,
+            file,
+        } => {
+            let report = key_report(&cli.keys, limits, &salt, max_age, at, file.as_deref())?;
+            Ok(if json { report.json() } else { report.text() })
         }
     }
 }

@@ -455,3 +455,188 @@ fn item12_max_length_raises_the_token_limit() {
     let shown = ok(&["inspect", "--max-length", "20000", &token], None);
     assert!(shown.contains("UNVERIFIED"));
 }
+
+/// A fresh directory for one test's files.
+fn scratch(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ss-cli-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A token of `json` signed with the secret in `env` at `at`.
+fn encoded(env: &str, at: &str, json: &str) -> String {
+    ok(&["--secret-env", env, "encode", "--at", at, json], None)
+}
+
+#[test]
+fn keys_report_counts_each_key_and_failure() {
+    let current = |n: u32| encoded("TEST_SECRET", "1000", &format!("[{n}]"));
+    let fallback = |n: u32| encoded("OLD_SECRET", "1000", &format!("{{\"old\":{n}}}"));
+    let mut tampered = current(9);
+    tampered.replace_range(0..1, "f");
+    let expired = encoded("TEST_SECRET", "900", "[0]");
+
+    let mut input: Vec<u8> = Vec::new();
+    for line in [
+        current(1),
+        format!("  {}\t", current(2)),
+        fallback(1),
+        fallback(2),
+        format!("{}\r", fallback(3)),
+        tampered,
+        expired,
+        "a".repeat(9000),
+        "   ".to_owned(),
+        format!("sessionid={}", current(3)),
+    ] {
+        input.extend_from_slice(line.as_bytes());
+        input.push(b'\n');
+    }
+    input.extend_from_slice(b"\xff\xfe not utf-8\n\n");
+    let dir = scratch("keys-report");
+    let file = dir.join("tokens");
+    std::fs::write(&file, &input).unwrap();
+    let file = file.to_str().unwrap();
+
+    let args = |json: bool| {
+        let mut args = vec![
+            "--secret-env",
+            "TEST_SECRET",
+            "--fallback-env",
+            "OLD_SECRET",
+            "keys",
+            "--max-age",
+            "60",
+            "--at",
+            "1010",
+        ];
+        if json {
+            args.push("--json");
+        }
+        args.push(file);
+        args
+    };
+    assert_eq!(
+        ok(&args(false), None),
+        "key 0 (current, TEST_SECRET): 3\n\
+         key 1 (fallback, OLD_SECRET): 3\n\
+         bad signature: 1\n\
+         expired: 1\n\
+         malformed: 1\n\
+         too long: 1\n\
+         total: 10"
+    );
+    assert_eq!(
+        ok(&args(true), None),
+        r#"{"keys":[{"index":0,"source":"TEST_SECRET","matches":3},{"index":1,"source":"OLD_SECRET","matches":3}],"retired":[],"bad_signature":1,"expired":1,"malformed":1,"too_long":1,"total":10}"#
+    );
+    // Without the fallback its tokens are bad signatures; without --max-age
+    // nothing expires. The same input on standard input, where the helper
+    // only writes text: the non-UTF-8 line arrives as U+FFFD, valid text
+    // that is no token, so a bad signature.
+    let text = String::from_utf8_lossy(&input).into_owned();
+    assert_eq!(
+        ok(
+            &["--secret-env", "TEST_SECRET", "keys", "--at", "1010"],
+            Some(&text)
+        ),
+        "key 0 (current, TEST_SECRET): 4\n\
+         bad signature: 5\n\
+         expired: 0\n\
+         malformed: 0\n\
+         too long: 1\n\
+         total: 10"
+    );
+}
+
+#[test]
+fn keys_counts_a_huge_line_as_too_long() {
+    let token = encoded("TEST_SECRET", "1000", "[1]");
+    // A 1 MiB line, then a token, then 1 MiB without a final newline.
+    let mib = 1 << 20;
+    let input = format!("{token}\n{}\n{token}\n{}", "a".repeat(mib), "b".repeat(mib));
+    let args = ["--secret-env", "TEST_SECRET", "keys", "--at", "1000"];
+    assert_eq!(
+        ok(&args, Some(&input)),
+        "key 0 (current, TEST_SECRET): 2\n\
+         bad signature: 0\n\
+         expired: 0\n\
+         malformed: 0\n\
+         too long: 2\n\
+         total: 4"
+    );
+    // The cap is --max-length bytes, a trailing CR not included.
+    let at_cap = format!(
+        "{}\n{}\r\n{}\n",
+        "a".repeat(8192),
+        "a".repeat(8192),
+        "a".repeat(8193)
+    );
+    let out = ok(&args, Some(&at_cap));
+    assert!(out.contains("bad signature: 2\n"), "{out}");
+    assert!(out.contains("too long: 1\n"), "{out}");
+    let out = ok(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "keys",
+            "--max-length",
+            "20",
+            "--json",
+        ],
+        Some(&format!("{token}\n")),
+    );
+    assert!(out.contains(r#""too_long":1,"total":1"#), "{out}");
+}
+
+#[test]
+fn keys_names_a_secret_file_by_its_path_and_refuses_bad_setup() {
+    let dir = scratch("keys-file");
+    let secret = dir.join("secret");
+    std::fs::write(&secret, format!("{SECRET}\n")).unwrap();
+    let secret = secret.to_str().unwrap();
+    let token = encoded("TEST_SECRET", "1000", "[1]");
+    let out = ok(
+        &["--secret-file", secret, "keys", "--at", "1000", "-"],
+        Some(&token),
+    );
+    assert!(
+        out.starts_with(&format!("key 0 (current, {secret}): 1\n")),
+        "{out}"
+    );
+    assert!(
+        !out.contains(SECRET) && !out.contains("vector-secret"),
+        "{out}"
+    );
+    // The weak fallback works and is warned about, never shown.
+    let err = cli_stderr(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "--fallback-env",
+            "OLD_SECRET",
+            "keys",
+        ],
+        Some(""),
+    );
+    assert!(err.contains("warning: fallback secret 1 is weak"), "{err}");
+    assert!(!err.contains("old-secret"), "{err}");
+    // 64: no secret, an unreadable input, a bad option.
+    fails(&["keys"], Some(&token), 64);
+    let missing = dir.join("missing");
+    fails(
+        &[
+            "--secret-env",
+            "TEST_SECRET",
+            "keys",
+            missing.to_str().unwrap(),
+        ],
+        None,
+        64,
+    );
+    fails(
+        &["--secret-env", "TEST_SECRET", "keys", "--max-age", "soon"],
+        Some(&token),
+        64,
+    );
+}
