@@ -21,8 +21,8 @@
 //!   `accessed`/`modified` rules, and [`SessionCodec`], the
 //!   `signed_cookies` store; the Django-to-Rust name table is there;
 //! - [`http`] (feature `http`): Django's `SessionMiddleware` on the `http`
-//!   crate's types, and (feature `axum`) a tower layer with an axum
-//!   extractor;
+//!   crate's types, (feature `axum`) a tower layer with an axum
+//!   extractor, and (feature `actix`) an actix-web middleware;
 //! - [`clock`]: where "now" comes from, given once to a codec;
 //! - [`dangerous`]: reading a token without verifying it, for debugging;
 //! - [`error`]: what a caller handles.
@@ -100,6 +100,7 @@
 //! | `tracing` | yes | a `tracing` warning when a codec is built with a weak secret, and the layer's logs |
 //! | `http` | no | [`http::SessionMiddleware`] on the `http` crate's types (builds for wasm) |
 //! | `axum` | no | a tower `Layer` and an axum extractor (implies `http`, `clock`, `tracing`) |
+//! | `actix` | no | an actix-web 4 middleware and extractor (implies `http`, `clock`, `tracing`) |
 //! | `serde_json` | no | conversions between [`Value`] and `serde_json::Value` |
 //!
 //! With `--no-default-features` the core builds for

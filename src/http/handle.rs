@@ -1,11 +1,15 @@
 //! [`SessionHandle`]: the session of the current request as handlers see
-//! it, and its axum extractor.
+//! it, and its axum and actix-web extractors.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+#[cfg(feature = "axum")]
 use ::http::StatusCode;
+#[cfg(feature = "axum")]
 use ::http::request::Parts;
+#[cfg(feature = "axum")]
 use axum::extract::FromRequestParts;
+#[cfg(feature = "axum")]
 use axum::response::{IntoResponse, Response};
 use python_json::{Value, ValueError};
 use serde::Serialize;
@@ -156,7 +160,22 @@ impl SessionHandle {
         self.preview_cookie().map(|header| header.len())
     }
 
+    /// Django's `process_response` on a status and headers: locks once,
+    /// briefly.
+    #[cfg(feature = "actix")]
+    pub(crate) fn finish_headers(
+        &self,
+        had_cookie: bool,
+        status: ::http::StatusCode,
+        headers: &mut ::http::HeaderMap,
+    ) -> Result<super::Outcome, SaveError> {
+        let mut session = self.lock();
+        self.middleware
+            .finish(&mut session, had_cookie, status, headers)
+    }
+
     /// Takes the session out for the response: locks once, briefly.
+    #[cfg(feature = "axum")]
     pub(crate) fn finish<B: Default>(
         &self,
         had_cookie: bool,
@@ -169,24 +188,29 @@ impl SessionHandle {
 }
 
 /// The rejection of the [`SessionHandle`] extractor: the route is not
-/// wrapped in a [`SessionLayer`](super::SessionLayer). Answers `500`.
+/// wrapped in the session layer (tower) or middleware (actix-web).
+/// Answers `500`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MissingSessionLayer;
 
 impl core::fmt::Display for MissingSessionLayer {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("no session: the route is not wrapped in a SessionLayer")
+        f.write_str(
+            "no session: the route is not wrapped in the SessionLayer (tower, axum) or the ActixSession middleware (actix-web)",
+        )
     }
 }
 
 impl std::error::Error for MissingSessionLayer {}
 
+#[cfg(feature = "axum")]
 impl IntoResponse for MissingSessionLayer {
     fn into_response(self) -> Response {
         (StatusCode::INTERNAL_SERVER_ERROR, self.to_string()).into_response()
     }
 }
 
+#[cfg(feature = "axum")]
 impl<S: Send + Sync> FromRequestParts<S> for SessionHandle {
     type Rejection = MissingSessionLayer;
 

@@ -10,8 +10,10 @@
 //! - [`CookieConfig`]: Django's `SESSION_COOKIE_*` settings with Django's
 //!   defaults, the size budget and its [`OversizePolicy`].
 //! - `SessionLayer` and `SessionHandle` (feature `axum`): the tower layer
-//!   and the extractor handlers take. Each `SessionHandle` method locks the
-//!   session only for the call, so no lock is held across an `.await`.
+//!   and the extractor handlers take. `ActixSession` (feature `actix`) is
+//!   the same for actix-web 4, with the same `SessionHandle`. Each
+//!   `SessionHandle` method locks the session only for the call, so no
+//!   lock is held across an `.await`.
 //!
 //! # The 4096-byte budget
 //!
@@ -46,22 +48,26 @@
 //! that a response carrying one user's `Set-Cookie` is never stored and
 //! served to another. It is off by default to keep Django's exact headers.
 
+#[cfg(feature = "actix")]
+mod actix;
 mod config;
 mod cookies;
 mod error;
-#[cfg(feature = "axum")]
+#[cfg(any(feature = "axum", feature = "actix"))]
 mod handle;
 #[cfg(feature = "axum")]
 mod layer;
 mod middleware;
 mod vary;
 
+#[cfg(feature = "actix")]
+pub use actix::{ActixSession, ActixSessionService};
 pub use config::{
     CookieConfig, DEFAULT_COOKIE_NAME, DEFAULT_SIZE_BUDGET, OversizePolicy, SameSite,
 };
 pub use cookies::{http_date, request_cookie};
 pub use error::{ConfigError, CookieTooLarge, SaveError, SaveErrorKind};
-#[cfg(feature = "axum")]
+#[cfg(any(feature = "axum", feature = "actix"))]
 pub use handle::{MissingSessionLayer, SessionHandle};
 #[cfg(feature = "axum")]
 pub use layer::{ResponseFuture, SessionLayer, SessionService};

@@ -1,14 +1,21 @@
-//! The demo (`examples/demo.rs`), answered over HTTP on loopback: its
-//! router driven through a whole visit (counter, login, expiry, size
-//! budget, logout), and the built example binary started as a person would
-//! start it.
-#![cfg(feature = "axum")]
+//! The demos, answered over HTTP on loopback: the axum demo
+//! (`examples/demo.rs`) and the actix-web demo (`examples/actix_demo.rs`),
+//! each driven through the same whole visit (counter, login, expiry, size
+//! budget, logout), and each built example binary started as a person
+//! would start it.
+#![cfg(all(feature = "axum", feature = "actix"))]
 
 use crate::http_client;
 
 #[allow(dead_code)]
 #[path = "../../examples/demo.rs"]
 mod app;
+
+// Each example file is a whole program that includes the shared pages
+// (`examples/site/pages.rs`), so this test binary has them twice.
+#[allow(dead_code, clippy::duplicate_mod)]
+#[path = "../../examples/actix_demo.rs"]
+mod actix_app;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -69,9 +76,68 @@ impl Browser {
     }
 }
 
+/// Which demo.
+#[derive(Clone, Copy, Debug)]
+enum Demo {
+    Axum,
+    Actix,
+}
+
+impl Demo {
+    /// Serves the demo's application on 127.0.0.1 with an ephemeral port,
+    /// with the development secret, for the rest of the test process.
+    async fn serve(self) -> SocketAddr {
+        match self {
+            Self::Axum => serve(app::app(&dev_keys(), true)).await,
+            Self::Actix => {
+                let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                let addr = listener.local_addr().unwrap();
+                std::thread::spawn(move || {
+                    actix_web::rt::System::new().block_on(async move {
+                        actix_web::HttpServer::new(|| actix_app::app(dev_keys(), true))
+                            .workers(1)
+                            .disable_signals()
+                            .listen(listener)
+                            .unwrap()
+                            .run()
+                            .await
+                            .unwrap();
+                    });
+                });
+                addr
+            }
+        }
+    }
+
+    /// The example's name.
+    fn example(self) -> &'static str {
+        match self {
+            Self::Axum => "demo",
+            Self::Actix => "actix_demo",
+        }
+    }
+
+    /// The feature the example needs.
+    fn feature(self) -> &'static str {
+        match self {
+            Self::Axum => "axum",
+            Self::Actix => "actix",
+        }
+    }
+}
+
 #[tokio::test]
-async fn a_visit_through_the_demo() {
-    let addr = serve(app::app(&dev_keys(), true)).await;
+async fn a_visit_through_the_axum_demo() {
+    a_visit_through(Demo::Axum).await;
+}
+
+#[tokio::test]
+async fn a_visit_through_the_actix_demo() {
+    a_visit_through(Demo::Actix).await;
+}
+
+async fn a_visit_through(demo: Demo) {
+    let addr = demo.serve().await;
     let mut browser = Browser { addr, cookie: None };
 
     let page = browser.get("/").await;
@@ -155,8 +221,17 @@ async fn a_visit_through_the_demo() {
 }
 
 #[tokio::test]
-async fn an_expired_short_session_is_refused() {
-    let addr = serve(app::app(&dev_keys(), true)).await;
+async fn an_expired_short_session_is_refused_by_the_axum_demo() {
+    an_expired_short_session_is_refused(Demo::Axum).await;
+}
+
+#[tokio::test]
+async fn an_expired_short_session_is_refused_by_the_actix_demo() {
+    an_expired_short_session_is_refused(Demo::Actix).await;
+}
+
+async fn an_expired_short_session_is_refused(demo: Demo) {
+    let addr = demo.serve().await;
     // What the browser would still hold 40 s after "expire in 30 s", had it
     // not dropped the cookie itself.
     let clock = ManualClock::new(SystemClock.now() - time::Duration::seconds(40));
@@ -183,16 +258,24 @@ async fn an_expired_short_session_is_refused() {
 }
 
 /// The example binary next to this test's, built if it is not there.
-fn demo_binary() -> PathBuf {
+fn demo_binary(demo: Demo) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("demo{}", std::env::consts::EXE_SUFFIX));
+    let binary = profile_dir.join("examples").join(format!(
+        "{}{}",
+        demo.example(),
+        std::env::consts::EXE_SUFFIX
+    ));
     if !binary.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let status = Command::new(cargo)
-            .args(["build", "--example", "demo", "--features", "axum"])
+            .args([
+                "build",
+                "--example",
+                demo.example(),
+                "--features",
+                demo.feature(),
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .unwrap();
@@ -204,8 +287,8 @@ fn demo_binary() -> PathBuf {
 
 /// Starts the binary on an ephemeral port, fetches `/`, stops it, and
 /// returns the page and what it printed on stderr.
-fn run_binary(secret: Option<&str>) -> (Reply, String) {
-    let mut command = Command::new(demo_binary());
+fn run_binary(demo: Demo, secret: Option<&str>) -> (Reply, String) {
+    let mut command = Command::new(demo_binary(demo));
     command
         .env("PORT", "0")
         .env_remove(app::SECRET_ENV)
@@ -246,8 +329,43 @@ fn run_binary(secret: Option<&str>) -> (Reply, String) {
 }
 
 #[test]
-fn the_binary_serves_and_warns_without_a_secret() {
-    let (reply, stderr) = run_binary(None);
+fn the_axum_binary_serves_and_warns_without_a_secret() {
+    the_binary_serves_and_warns_without_a_secret(Demo::Axum);
+}
+
+#[test]
+fn the_actix_binary_serves_and_warns_without_a_secret() {
+    the_binary_serves_and_warns_without_a_secret(Demo::Actix);
+}
+
+/// Both demos sign with the same settings: a cookie from one is a session
+/// in the other.
+#[tokio::test]
+async fn a_cookie_from_one_demo_is_a_session_in_the_other() {
+    let axum = Demo::Axum.serve().await;
+    let actix = Demo::Actix.serve().await;
+    let mut browser = Browser {
+        addr: axum,
+        cookie: None,
+    };
+    browser.get("/").await;
+    browser.post("/login", "username=bob").await;
+    browser.addr = actix;
+    let page = browser.get("/").await;
+    assert!(page.body.contains("Logged in as <strong>bob</strong>"));
+    assert!(page.body.contains("<p class=big>3</p>"), "{}", page.body);
+    // Logged out on actix (the redirect starts a new session there), the
+    // new session carries on in axum.
+    let (_, page) = browser.post("/logout", "").await;
+    assert!(page.body.contains("<p class=big>1</p>"));
+    browser.addr = axum;
+    let page = browser.get("/").await;
+    assert!(page.body.contains("<p class=big>2</p>"), "{}", page.body);
+    assert!(!page.body.contains("Logged in as"));
+}
+
+fn the_binary_serves_and_warns_without_a_secret(demo: Demo) {
+    let (reply, stderr) = run_binary(demo, None);
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.body.contains("signed-session demo"));
     assert!(reply.body.contains("Development secret in use"));
@@ -257,7 +375,7 @@ fn the_binary_serves_and_warns_without_a_secret() {
         "{stderr}"
     );
 
-    let (reply, stderr) = run_binary(Some("a test secret that is not the development one"));
+    let (reply, stderr) = run_binary(demo, Some("a test secret that is not the development one"));
     assert_eq!(reply.status, StatusCode::OK);
     assert!(!reply.body.contains("Development secret in use"));
     assert!(!stderr.contains("WARNING"), "{stderr}");

@@ -71,6 +71,18 @@ pub async fn send(
     cookie: Option<&str>,
     form: Option<&str>,
 ) -> Reply {
+    try_send(addr, method, path, cookie, form).await.unwrap()
+}
+
+/// [`send`], with a connection the server closed before answering (a
+/// handler that panicked) as an error instead of a panic.
+pub async fn try_send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+) -> Result<Reply, hyper::Error> {
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -87,17 +99,14 @@ pub async fn send(
         request = request.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
     }
     let body = Full::new(Bytes::from(form.unwrap_or_default().to_owned()));
-    let response = sender
-        .send_request(request.body(body).unwrap())
-        .await
-        .unwrap();
+    let response = sender.send_request(request.body(body).unwrap()).await?;
     let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
-    Reply {
+    let bytes = body.collect().await?.to_bytes();
+    Ok(Reply {
         status: parts.status,
         headers: parts.headers,
         body: String::from_utf8(bytes.to_vec()).unwrap(),
-    }
+    })
 }
 
 /// GET with an optional session cookie `name=value`.

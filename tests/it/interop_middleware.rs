@@ -35,7 +35,7 @@ fn show(v: &Value) -> String {
 
 /// The middleware settings both sides get.
 #[derive(Debug, Clone)]
-struct Mw {
+pub(crate) struct Mw {
     name: String,
     domain: Option<String>,
     path: Option<String>,
@@ -45,7 +45,7 @@ struct Mw {
     age: i64,
     save_every_request: bool,
     expire_at_browser_close: bool,
-    use_tz: bool,
+    pub(crate) use_tz: bool,
     secret: String,
     fallbacks: Vec<String>,
 }
@@ -131,7 +131,7 @@ impl Mw {
     }
 
     /// Our middleware with these settings, reading `base`'s clock.
-    fn rust_with(&self, base: SessionConfig) -> SessionMiddleware {
+    pub(crate) fn rust_with(&self, base: SessionConfig) -> SessionMiddleware {
         let mut ring = Keyring::new(Secret::new(self.secret.as_str()).unwrap());
         for f in &self.fallbacks {
             ring = ring.with_fallback(Secret::new(f.as_str()).unwrap());
@@ -147,10 +147,10 @@ impl Mw {
 
 /// What one side answered.
 #[derive(Debug, Clone)]
-struct Answer {
-    vary: Option<String>,
-    set_cookies: Vec<String>,
-    view_results: Value,
+pub(crate) struct Answer {
+    pub(crate) vary: Option<String>,
+    pub(crate) set_cookies: Vec<String>,
+    pub(crate) view_results: Value,
 }
 
 fn django_request(
@@ -334,7 +334,7 @@ enum Carry {
 }
 
 #[derive(Debug, Clone)]
-struct Step {
+pub(crate) struct Step {
     what: &'static str,
     ops: Vec<Value>,
     status: u16,
@@ -375,7 +375,7 @@ fn set(k: &str, v: Value) -> Value {
 
 /// The scripted sequence of the issue: log in, cycle the key, set values,
 /// set expiry in each form, flush, a tampered cookie, and the odd ones out.
-fn script(use_tz: bool) -> Vec<Step> {
+pub(crate) fn script(use_tz: bool) -> Vec<Step> {
     let step = |what, ops: Vec<Value>| Step {
         what,
         ops,
@@ -501,7 +501,7 @@ fn script(use_tz: bool) -> Vec<Step> {
 }
 
 /// Our side of a comparison.
-trait Ours {
+pub(crate) trait Ours {
     /// The middleware (for its codec when comparing cookie data).
     fn middleware(&self) -> &SessionMiddleware;
     /// Runs one request; returns the answer and the time Django should be
@@ -538,7 +538,7 @@ impl Ours for FrameworkFree {
 
 /// Runs a script on both sides; `crossed` swaps the jars (each side gets
 /// the cookie the other set). Returns the number of requests compared.
-fn run_script(
+pub(crate) fn run_script(
     django: &mut Oracle,
     mw: &Mw,
     ours: &mut dyn Ours,
@@ -573,7 +573,7 @@ fn run_script(
     }
 }
 
-fn presets() -> Vec<(&'static str, Mw)> {
+pub(crate) fn presets() -> Vec<(&'static str, Mw)> {
     vec![
         ("defaults", Mw::default()),
         (

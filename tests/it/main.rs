@@ -6,7 +6,9 @@
 //!   run): `interop_signing`, `interop_session`, `interop_middleware`.
 //! - Bounds, regressions and properties: `adversarial`, `reliability`,
 //!   `session_regressions`, `session_props`, `fuzz_regressions`.
-//! - Real HTTP on loopback: `tower_layer`, `demo`.
+//! - Real HTTP on loopback: `tower_layer`, `demo` (both demos), `security`,
+//!   and `frameworks`, one suite run against the tower layer and the
+//!   actix-web middleware.
 //! - The deflater against Python's `zlib`, byte for byte: `zlib_differential`.
 //!
 //! Times in the vectors are Python floats; [`at`] replays calls at such
@@ -28,6 +30,7 @@ mod oracle;
 mod adversarial;
 mod demo;
 mod django_vectors;
+mod frameworks;
 mod fuzz_regressions;
 mod interop_middleware;
 mod interop_security;
