@@ -136,6 +136,8 @@ pub mod dangerous;
 // The token's own encodings (base64url, base62, zlib) are not the product's
 // API; tests, benches and fuzz targets reach them through the internal
 // feature, as zlib-rs does with `__internal-api`.
+#[cfg(feature = "django-auth")]
+pub mod django;
 #[cfg(feature = "__internal-api")]
 #[doc(hidden)]
 pub mod encoding;

@@ -457,6 +457,17 @@ OPS = {
 }
 
 
+# The ops of the django-auth tests (auth sessions, CSRF) live in modules of
+# their own beside this file.
+import oracle_auth  # noqa: E402
+import oracle_csrf  # noqa: E402
+
+for _extra in (oracle_auth.OPS, oracle_csrf.OPS):
+    for _name in _extra:
+        assert _name not in OPS, "op %r defined twice" % _name
+    OPS.update(_extra)
+
+
 def main():
     # Only the protocol may write to the real stdout: anything printed by
     # accident goes to stderr instead of corrupting a response line.

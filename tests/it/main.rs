@@ -29,6 +29,8 @@ mod oracle;
 
 mod adversarial;
 mod demo;
+mod django_auth;
+mod django_csrf;
 mod django_vectors;
 mod frameworks;
 mod fuzz_regressions;

@@ -1,0 +1,2 @@
+#![cfg(feature = "django-auth")]
+//! (being written)
