@@ -63,6 +63,10 @@ const MIN_KEY_CHARS: usize = 8;
 #[derive(Clone)]
 pub struct Session {
     key: Option<String>,
+    /// Set by [`cycle_key`](Session::cycle_key) until the next save or
+    /// flush: Django's signed-cookies `cycle_key()` signs at once, so the
+    /// session has a key (it is not blank) even with no data.
+    key_cycled: bool,
     /// Built, or raw JSON whose values are built on first read.
     data: Data,
     accessed: Cell<bool>,
@@ -147,6 +151,7 @@ impl Session {
     pub(crate) fn from_parts(key: Option<String>, data: Map, policy: Policy) -> Self {
         Self {
             key: valid_key(key),
+            key_cycled: false,
             data: Data::from(data),
             accessed: Cell::new(false),
             modified: Cell::new(false),
@@ -203,6 +208,7 @@ impl Session {
         }
         let token = signed?;
         self.key = valid_key(Some(token.clone()));
+        self.key_cycled = false;
         self.modified.set(true);
         Ok(token)
     }
@@ -347,7 +353,7 @@ impl Session {
     /// assert!(session.is_blank());
     /// ```
     pub fn is_blank(&self) -> bool {
-        self.key.is_none() && self.data.is_empty()
+        self.key.is_none() && !self.key_cycled && self.data.is_empty()
     }
 
     // ----- reading -------------------------------------------------------
@@ -570,14 +576,23 @@ impl Session {
     pub fn flush(&mut self) {
         self.clear();
         self.key = None;
+        self.key_cycled = false;
     }
 
     /// Django's `session.cycle_key()`: marks the session so that it is
     /// re-signed (with a fresh timestamp) when saved. Use it on login,
     /// against session fixation.
+    ///
+    /// Django's signed-cookies backend signs the session on the spot, so a
+    /// cycled session has a key and is never [blank](Self::is_blank), even
+    /// with no data: the middleware then sends a cookie holding `{}`, as
+    /// Django does. One difference: [`session_key`](Self::session_key)
+    /// keeps the old value until the session is saved, where Django's is
+    /// the new token at once.
     pub fn cycle_key(&mut self) {
         self.touch();
         self.modified.set(true);
+        self.key_cycled = true;
     }
 
     // ----- test cookie ---------------------------------------------------

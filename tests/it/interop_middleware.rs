@@ -673,6 +673,56 @@ fn scripted_sequences_match_django() {
     );
 }
 
+/// Django's signed-cookies `cycle_key()` signs at once, so a cycled session
+/// is never blank: even with no data, the middleware sends a cookie
+/// holding `{}`. The session's own `cycle_key`, with nothing saved by the
+/// test runner, gives the same `Set-Cookie` as Django's.
+#[test]
+fn cycle_key_alone_sends_a_cookie_as_django_does() {
+    let Some(mut django) = oracle::django() else {
+        return;
+    };
+    let now = 1_700_000_000.0;
+    let mw = Mw::default();
+    let ours = mw.rust();
+    let with_data = rust_request(&ours, None, &[set("a", Value::from(1))], 200, None, now)
+        .set_cookies
+        .first()
+        .map(|line| line.split(';').next().unwrap().to_owned())
+        .unwrap();
+    let cases: [(&str, Option<&str>, Vec<Value>); 4] = [
+        ("a new session, cycled", None, vec![o1("cycle_key_unsaved")]),
+        (
+            "a session with data, flushed then cycled",
+            Some(&with_data),
+            vec![o1("flush"), o1("cycle_key_unsaved")],
+        ),
+        (
+            "a session with data, cleared then cycled",
+            Some(&with_data),
+            vec![o1("clear"), o1("cycle_key_unsaved")],
+        ),
+        ("a new session, flushed", None, vec![o1("flush")]),
+    ];
+    for (what, cookie, ops) in cases {
+        let theirs = django_request(&mut django, &mw, cookie, &ops, 200, None, now);
+        let mine = rust_request(&ours, cookie, &ops, 200, None, now);
+        assert_eq!(mine.set_cookies, theirs.set_cookies, "{what}");
+        assert_eq!(mine.vary, theirs.vary, "{what}");
+    }
+    // The first case really sends a cookie (of `{}`).
+    let theirs = django_request(
+        &mut django,
+        &mw,
+        None,
+        &[o1("cycle_key_unsaved")],
+        200,
+        None,
+        now,
+    );
+    assert_eq!(theirs.set_cookies.len(), 1);
+}
+
 /// Random view actions, statuses, Vary headers, cookie edits and time
 /// jumps, over random settings presets, both sides with own and crossed jars.
 #[test]

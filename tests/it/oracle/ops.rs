@@ -187,6 +187,11 @@ pub fn run(codec: &SessionCodec, s: &mut Session, op: &[Value], now: f64) -> Val
             codec.save_at(s, now).unwrap();
             r(Value::Null)
         }
+        // Only the session's own `cycle_key`: the middleware saves it.
+        "cycle_key_unsaved" => {
+            s.cycle_key();
+            r(Value::Null)
+        }
         "save" => {
             codec.save_at(s, now).unwrap();
             r(Value::Null)
