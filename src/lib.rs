@@ -23,6 +23,8 @@
 //! - [`http`] (feature `http`): Django's `SessionMiddleware` on the `http`
 //!   crate's types, (feature `axum`) a tower layer with an axum
 //!   extractor, and (feature `actix`) an actix-web middleware;
+//! - [`django`] (feature `django-auth`): living beside a Django site, with
+//!   its logins, its CSRF tokens and its settings;
 //! - [`clock`]: where "now" comes from, given once to a codec;
 //! - [`dangerous`]: reading a token without verifying it, for debugging;
 //! - [`error`]: what a caller handles.
@@ -101,6 +103,7 @@
 //! | `http` | no | [`http::SessionMiddleware`] on the `http` crate's types (builds for wasm) |
 //! | `axum` | no | a tower `Layer` and an axum extractor (implies `http`, `clock`, `tracing`) |
 //! | `actix` | no | an actix-web 4 middleware and extractor (implies `http`, `clock`, `tracing`) |
+//! | `django-auth` | no | [`django`]: Django's auth session fields, login and logout, the session auth hash with fallback secrets, CSRF with a tower layer, and Django-named settings from the environment (implies `axum`) |
 //! | `serde_json` | no | conversions between [`Value`] and `serde_json::Value` |
 //!
 //! With `--no-default-features` the core builds for
@@ -133,11 +136,12 @@
 
 pub mod clock;
 pub mod dangerous;
+#[cfg(feature = "django-auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "django-auth")))]
+pub mod django;
 // The token's own encodings (base64url, base62, zlib) are not the product's
 // API; tests, benches and fuzz targets reach them through the internal
 // feature, as zlib-rs does with `__internal-api`.
-#[cfg(feature = "django-auth")]
-pub mod django;
 #[cfg(feature = "__internal-api")]
 #[doc(hidden)]
 pub mod encoding;

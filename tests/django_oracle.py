@@ -64,7 +64,13 @@ def setup_django():
 
     if not settings.configured:
         cfg = dict(BASE_SETTINGS)
-        cfg.update(ALLOWED_HOSTS=["testserver"], INSTALLED_APPS=[], DEFAULT_CHARSET="utf-8")
+        # django.contrib.auth for the auth ops (tests/oracle_auth.py), which
+        # never touch a database: its users are served from a table.
+        cfg.update(
+            ALLOWED_HOSTS=["testserver"],
+            INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
+            DEFAULT_CHARSET="utf-8",
+        )
         settings.configure(**cfg)
         django.setup()
     return django
@@ -297,7 +303,9 @@ def run_one(s, name, a):
         s.clear()
     elif name == "flush":
         s.flush()
-    elif name == "cycle_key":
+    elif name in ("cycle_key", "cycle_key_unsaved"):
+        # The Rust runner saves after "cycle_key" (Django's signs at once);
+        # "cycle_key_unsaved" leaves it to the middleware on both sides.
         s.cycle_key()
     elif name == "save":
         s.save()

@@ -339,18 +339,38 @@ impl Keyring {
 }
 
 /// `HMAC-SHA256` keyed with `SHA256(salt ‖ "signer" ‖ secret)`, ready to
-/// clone for each message.
+/// clone for each message: Django's `Signer` is `salted_hmac(salt +
+/// "signer", ...)`.
+fn derive_mac(salt: &str, secret: &[u8]) -> HmacSha256 {
+    keyed_mac(&[salt.as_bytes(), b"signer", secret])
+}
+
+/// `HMAC-SHA256` keyed with the SHA-256 of the concatenated `parts`: the
+/// key derivation of Django's `salted_hmac(key_salt, ..., secret,
+/// algorithm="sha256")`, whose key is `SHA256(key_salt ‖ secret)`.
 #[expect(
     clippy::expect_used,
     reason = "HMAC takes keys of every length, so a 32-byte key is never refused"
 )]
-fn derive_mac(salt: &str, secret: &[u8]) -> HmacSha256 {
+fn keyed_mac(parts: &[&[u8]]) -> HmacSha256 {
     let mut h = Sha256::new();
-    h.update(salt.as_bytes());
-    h.update(b"signer");
-    h.update(secret);
+    for part in parts {
+        h.update(part);
+    }
     let key = Zeroizing::new(<[u8; 32]>::from(h.finalize()));
     <HmacSha256 as KeyInit>::new_from_slice(key.as_slice()).expect("HMAC accepts a 32-byte key")
+}
+
+/// Django's `salted_hmac(key_salt, value, secret, algorithm="sha256")`:
+/// the raw 32-byte tag (Django's `.digest()`; `.hexdigest()` is its
+/// lowercase hex).
+#[cfg(feature = "django-auth")]
+pub(crate) fn salted_hmac_sha256(key_salt: &str, secret: &Secret, value: &[u8]) -> [u8; 32] {
+    keyed_mac(&[key_salt.as_bytes(), secret.expose()])
+        .chain_update(value)
+        .finalize()
+        .into_bytes()
+        .into()
 }
 
 /// The pre-keyed HMAC states for one salt, current key first. Cloning is

@@ -13,6 +13,8 @@ mod key;
 mod object;
 mod signer;
 
+#[cfg(feature = "django-auth")]
+pub(crate) use key::salted_hmac_sha256;
 pub use key::{Keyring, Secret, SecretError, Weakness};
 pub use object::{Compression, Loaded, ObjectSigner, Opened};
 pub use signer::{
