@@ -51,7 +51,7 @@
 #[cfg(feature = "actix")]
 mod actix;
 mod config;
-mod cookies;
+pub(crate) mod cookies;
 mod error;
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod handle;
