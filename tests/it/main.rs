@@ -6,6 +6,10 @@
 //!   run): `interop_signing`, `interop_session`, `interop_middleware`.
 //! - Bounds, regressions and properties: `adversarial`, `reliability`,
 //!   `session_regressions`, `session_props`, `fuzz_regressions`.
+//! - Living beside Django (feature `django-auth`): `django_auth` and
+//!   `django_csrf` (differential, against the oracle), `django_site` (a
+//!   real Django project under `runserver`) and `django_e2e` (that site
+//!   and the Rust sidecar example sharing one cookie jar).
 //! - Real HTTP on loopback: `tower_layer`, `demo` (both demos), `security`,
 //!   and `frameworks`, one suite run against the tower layer and the
 //!   actix-web middleware.
@@ -25,12 +29,17 @@ mod at;
 mod common;
 #[cfg(feature = "axum")]
 mod http_client;
+#[cfg(feature = "django-auth")]
+mod jar_client;
 mod oracle;
 
 mod adversarial;
 mod demo;
 mod django_auth;
 mod django_csrf;
+mod django_e2e;
+#[cfg(feature = "django-auth")]
+mod django_site;
 mod django_vectors;
 mod frameworks;
 mod fuzz_regressions;
