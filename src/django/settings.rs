@@ -23,7 +23,7 @@ use time::Duration;
 
 use super::auth::{AuthConfig, MODEL_BACKEND};
 use super::csrf::CsrfConfig;
-use crate::http::{ConfigError, CookieConfig, DEFAULT_COOKIE_NAME, SameSite};
+use crate::http::{ConfigError, CookieConfig, SameSite};
 use crate::session::SessionConfig;
 use crate::signing::{Keyring, Secret};
 
@@ -153,6 +153,54 @@ pub fn read_list(lookup: &dyn Lookup, name: &str) -> Result<Vec<String>, Setting
         .collect())
 }
 
+/// A `SameSite` setting (`SESSION_COOKIE_SAMESITE`, `CSRF_COOKIE_SAMESITE`):
+/// `default` when unset; `Lax`, `Strict` or `None` (the string, which
+/// writes `SameSite=None`) in any case; `False` or empty leaves the
+/// attribute out (Python's `False` or `None`).
+pub(crate) fn read_same_site(
+    lookup: &dyn Lookup,
+    name: &str,
+    default: Option<SameSite>,
+) -> Result<Option<SameSite>, SettingsError> {
+    let Some(text) = lookup.get(name) else {
+        return Ok(default);
+    };
+    match text.trim() {
+        "" | "False" => Ok(None),
+        trimmed => trimmed.parse::<SameSite>().map(Some).map_err(|_| {
+            SettingsError::new(
+                name,
+                format!("{text:?} is not Lax, Strict, None (the string) or False (no attribute)"),
+            )
+        }),
+    }
+}
+
+/// The attributes of one of Django's cookies from the settings named
+/// `{prefix}NAME`, `{prefix}DOMAIN`, `{prefix}SECURE`, `{prefix}HTTPONLY`
+/// and `{prefix}SAMESITE` (`prefix` is `SESSION_COOKIE_` or
+/// `CSRF_COOKIE_`), over `defaults`: an unset setting keeps the default's
+/// value, but for `{prefix}DOMAIN`, whose default is Django's `None`. The
+/// path, age and anything else are the caller's, as Django's cookies read
+/// them differently.
+pub(crate) fn read_cookie(
+    lookup: &dyn Lookup,
+    prefix: &str,
+    defaults: CookieConfig,
+) -> Result<CookieConfig, SettingsError> {
+    let setting = |attribute: &str| format!("{prefix}{attribute}");
+    let name = read_string(lookup, &setting("NAME"), defaults.name());
+    let secure = read_bool(lookup, &setting("SECURE"), defaults.secure())?;
+    let http_only = read_bool(lookup, &setting("HTTPONLY"), defaults.http_only())?;
+    let same_site = read_same_site(lookup, &setting("SAMESITE"), defaults.same_site())?;
+    Ok(defaults
+        .with_name(name)
+        .with_domain(read_optional(lookup, &setting("DOMAIN")))
+        .with_secure(secure)
+        .with_http_only(http_only)
+        .with_same_site(same_site))
+}
+
 /// Django's default `SESSION_COOKIE_AGE`, in seconds: two weeks.
 pub const DEFAULT_SESSION_COOKIE_AGE: i64 = 1_209_600;
 
@@ -208,19 +256,13 @@ pub const DEFAULT_SESSION_COOKIE_AGE: i64 = 1_209_600;
 pub struct DjangoSettings {
     secret_key: Secret,
     secret_key_fallbacks: Vec<Secret>,
-    session_cookie_name: String,
-    /// Whole seconds, as Django's integer setting.
-    session_cookie_age: i64,
-    session_cookie_domain: Option<String>,
-    session_cookie_path: Option<String>,
-    session_cookie_secure: bool,
-    session_cookie_httponly: bool,
-    session_cookie_samesite: Option<SameSite>,
-    session_save_every_request: bool,
-    session_expire_at_browser_close: bool,
-    use_tz: bool,
+    /// The `SESSION_COOKIE_*` settings but the age, and
+    /// `SESSION_SAVE_EVERY_REQUEST`.
+    cookie: CookieConfig,
+    /// `SESSION_COOKIE_AGE`, `SESSION_EXPIRE_AT_BROWSER_CLOSE` and `USE_TZ`.
+    session: SessionConfig,
     authentication_backends: Vec<String>,
-    /// Its `SESSION_COOKIE_DOMAIN` is always `session_cookie_domain`.
+    /// Its `SESSION_COOKIE_DOMAIN` is always the cookie's domain.
     csrf: CsrfConfig,
 }
 
@@ -230,16 +272,9 @@ impl DjangoSettings {
         Self {
             secret_key,
             secret_key_fallbacks: Vec::new(),
-            session_cookie_name: DEFAULT_COOKIE_NAME.to_owned(),
-            session_cookie_age: DEFAULT_SESSION_COOKIE_AGE,
-            session_cookie_domain: None,
-            session_cookie_path: Some("/".to_owned()),
-            session_cookie_secure: false,
-            session_cookie_httponly: true,
-            session_cookie_samesite: Some(SameSite::Lax),
-            session_save_every_request: false,
-            session_expire_at_browser_close: false,
-            use_tz: true,
+            // The crate's defaults are Django's.
+            cookie: CookieConfig::new(),
+            session: SessionConfig::new(),
             authentication_backends: vec![MODEL_BACKEND.to_owned()],
             csrf: CsrfConfig::new(),
         }
@@ -297,18 +332,9 @@ impl DjangoSettings {
             Some(text) if text.is_empty() || text == "None" => None,
             Some(text) => Some(text),
         };
-        let session_cookie_samesite = match lookup.get("SESSION_COOKIE_SAMESITE") {
-            None => Some(SameSite::Lax),
-            Some(text) if text.trim().is_empty() || text.trim() == "False" => None,
-            Some(text) => Some(text.trim().parse::<SameSite>().map_err(|_| {
-                SettingsError::new(
-                    "SESSION_COOKIE_SAMESITE",
-                    format!(
-                        "{text:?} is not Lax, Strict, None (the string) or False (no attribute)"
-                    ),
-                )
-            })?),
-        };
+        let cookie = read_cookie(lookup, "SESSION_COOKIE_", CookieConfig::new())?
+            .with_path(session_cookie_path)
+            .with_save_every_request(read_bool(lookup, "SESSION_SAVE_EVERY_REQUEST", false)?);
         let authentication_backends = match lookup.get("AUTHENTICATION_BACKENDS") {
             None => vec![MODEL_BACKEND.to_owned()],
             Some(_) => {
@@ -324,25 +350,11 @@ impl DjangoSettings {
         };
         let settings = Self::new(secret_key)
             .with_secret_key_fallbacks(secret_key_fallbacks)
-            .with_session_cookie_name(read_string(
-                lookup,
-                "SESSION_COOKIE_NAME",
-                DEFAULT_COOKIE_NAME,
-            ))
             .with_session_cookie_age(Duration::seconds(read_i64(
                 lookup,
                 "SESSION_COOKIE_AGE",
                 DEFAULT_SESSION_COOKIE_AGE,
             )?))
-            .with_session_cookie_path(session_cookie_path)
-            .with_session_cookie_secure(read_bool(lookup, "SESSION_COOKIE_SECURE", false)?)
-            .with_session_cookie_httponly(read_bool(lookup, "SESSION_COOKIE_HTTPONLY", true)?)
-            .with_session_cookie_samesite(session_cookie_samesite)
-            .with_session_save_every_request(read_bool(
-                lookup,
-                "SESSION_SAVE_EVERY_REQUEST",
-                false,
-            )?)
             .with_session_expire_at_browser_close(read_bool(
                 lookup,
                 "SESSION_EXPIRE_AT_BROWSER_CLOSE",
@@ -351,7 +363,7 @@ impl DjangoSettings {
             .with_use_tz(read_bool(lookup, "USE_TZ", true)?)
             .with_authentication_backends(authentication_backends)
             .with_csrf(CsrfConfig::from_lookup(lookup)?)
-            .with_session_cookie_domain(read_optional(lookup, "SESSION_COOKIE_DOMAIN"));
+            .with_cookie(cookie);
         settings
             .cookie_config()
             .validate()
@@ -370,7 +382,7 @@ impl DjangoSettings {
     /// `SESSION_COOKIE_NAME`. Default `"sessionid"`.
     #[must_use]
     pub fn with_session_cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.session_cookie_name = name.into();
+        self.cookie = self.cookie.with_name(name);
         self
     }
 
@@ -378,7 +390,7 @@ impl DjangoSettings {
     /// accepted. Default two weeks. Whole seconds: a fraction is dropped.
     #[must_use]
     pub fn with_session_cookie_age(mut self, age: Duration) -> Self {
-        self.session_cookie_age = age.whole_seconds();
+        self.session = self.session.with_cookie_age(age);
         self
     }
 
@@ -387,9 +399,18 @@ impl DjangoSettings {
     /// settings read it too (with `CSRF_USE_SESSIONS`), and are kept in
     /// step.
     #[must_use]
-    pub fn with_session_cookie_domain(mut self, domain: Option<String>) -> Self {
-        self.csrf = self.csrf.with_session_cookie_domain(domain.clone());
-        self.session_cookie_domain = domain;
+    pub fn with_session_cookie_domain(self, domain: Option<String>) -> Self {
+        let cookie = self.cookie.clone().with_domain(domain);
+        self.with_cookie(cookie)
+    }
+
+    /// The session cookie's settings, its domain kept in step in the CSRF
+    /// settings.
+    fn with_cookie(mut self, cookie: CookieConfig) -> Self {
+        self.csrf = self
+            .csrf
+            .with_session_cookie_domain(cookie.domain().map(str::to_owned));
+        self.cookie = cookie;
         self
     }
 
@@ -397,7 +418,7 @@ impl DjangoSettings {
     /// Default `Some("/")`.
     #[must_use]
     pub fn with_session_cookie_path(mut self, path: Option<String>) -> Self {
-        self.session_cookie_path = path;
+        self.cookie = self.cookie.with_path(path);
         self
     }
 
@@ -405,14 +426,14 @@ impl DjangoSettings {
     /// risky: turn it on for any site served over HTTPS.
     #[must_use]
     pub fn with_session_cookie_secure(mut self, secure: bool) -> Self {
-        self.session_cookie_secure = secure;
+        self.cookie = self.cookie.with_secure(secure);
         self
     }
 
     /// `SESSION_COOKIE_HTTPONLY`. Default `true`.
     #[must_use]
     pub fn with_session_cookie_httponly(mut self, http_only: bool) -> Self {
-        self.session_cookie_httponly = http_only;
+        self.cookie = self.cookie.with_http_only(http_only);
         self
     }
 
@@ -420,21 +441,21 @@ impl DjangoSettings {
     /// `False` or `None`). Default `Some(SameSite::Lax)`.
     #[must_use]
     pub fn with_session_cookie_samesite(mut self, same_site: Option<SameSite>) -> Self {
-        self.session_cookie_samesite = same_site;
+        self.cookie = self.cookie.with_same_site(same_site);
         self
     }
 
     /// `SESSION_SAVE_EVERY_REQUEST`. Default `false`.
     #[must_use]
     pub fn with_session_save_every_request(mut self, yes: bool) -> Self {
-        self.session_save_every_request = yes;
+        self.cookie = self.cookie.with_save_every_request(yes);
         self
     }
 
     /// `SESSION_EXPIRE_AT_BROWSER_CLOSE`. Default `false`.
     #[must_use]
     pub fn with_session_expire_at_browser_close(mut self, yes: bool) -> Self {
-        self.session_expire_at_browser_close = yes;
+        self.session = self.session.with_expire_at_browser_close(yes);
         self
     }
 
@@ -442,7 +463,7 @@ impl DjangoSettings {
     /// Default `true`.
     #[must_use]
     pub fn with_use_tz(mut self, yes: bool) -> Self {
-        self.use_tz = yes;
+        self.session = self.session.with_use_tz(yes);
         self
     }
 
@@ -458,7 +479,7 @@ impl DjangoSettings {
     /// `SESSION_COOKIE_DOMAIN` is replaced by this value's.
     #[must_use]
     pub fn with_csrf(mut self, csrf: CsrfConfig) -> Self {
-        self.csrf = csrf.with_session_cookie_domain(self.session_cookie_domain.clone());
+        self.csrf = csrf.with_session_cookie_domain(self.cookie.domain().map(str::to_owned));
         self
     }
 
@@ -474,52 +495,52 @@ impl DjangoSettings {
 
     /// See [`with_session_cookie_name`](Self::with_session_cookie_name).
     pub fn session_cookie_name(&self) -> &str {
-        &self.session_cookie_name
+        self.cookie.name()
     }
 
     /// See [`with_session_cookie_age`](Self::with_session_cookie_age).
     pub fn session_cookie_age(&self) -> Duration {
-        Duration::seconds(self.session_cookie_age)
+        self.session.cookie_age()
     }
 
     /// See [`with_session_cookie_domain`](Self::with_session_cookie_domain).
     pub fn session_cookie_domain(&self) -> Option<&str> {
-        self.session_cookie_domain.as_deref()
+        self.cookie.domain()
     }
 
     /// See [`with_session_cookie_path`](Self::with_session_cookie_path).
     pub fn session_cookie_path(&self) -> Option<&str> {
-        self.session_cookie_path.as_deref()
+        self.cookie.path()
     }
 
     /// See [`with_session_cookie_secure`](Self::with_session_cookie_secure).
     pub fn session_cookie_secure(&self) -> bool {
-        self.session_cookie_secure
+        self.cookie.secure()
     }
 
     /// See [`with_session_cookie_httponly`](Self::with_session_cookie_httponly).
     pub fn session_cookie_httponly(&self) -> bool {
-        self.session_cookie_httponly
+        self.cookie.http_only()
     }
 
     /// See [`with_session_cookie_samesite`](Self::with_session_cookie_samesite).
     pub fn session_cookie_samesite(&self) -> Option<SameSite> {
-        self.session_cookie_samesite
+        self.cookie.same_site()
     }
 
     /// See [`with_session_save_every_request`](Self::with_session_save_every_request).
     pub fn session_save_every_request(&self) -> bool {
-        self.session_save_every_request
+        self.cookie.save_every_request()
     }
 
     /// See [`with_session_expire_at_browser_close`](Self::with_session_expire_at_browser_close).
     pub fn session_expire_at_browser_close(&self) -> bool {
-        self.session_expire_at_browser_close
+        self.session.expire_at_browser_close()
     }
 
     /// See [`with_use_tz`](Self::with_use_tz).
     pub fn use_tz(&self) -> bool {
-        self.use_tz
+        self.session.use_tz()
     }
 
     /// See [`with_authentication_backends`](Self::with_authentication_backends).
@@ -545,23 +566,13 @@ impl DjangoSettings {
     /// `SESSION_COOKIE_AGE`, `SESSION_EXPIRE_AT_BROWSER_CLOSE` and `USE_TZ`
     /// as a [`SessionConfig`]; everything else is [`SessionConfig::new`]'s.
     pub fn session_config(&self) -> SessionConfig {
-        SessionConfig::new()
-            .with_cookie_age(self.session_cookie_age())
-            .with_expire_at_browser_close(self.session_expire_at_browser_close)
-            .with_use_tz(self.use_tz)
+        self.session.clone()
     }
 
     /// The `SESSION_COOKIE_*` settings and `SESSION_SAVE_EVERY_REQUEST` as
     /// a [`CookieConfig`]; everything else is [`CookieConfig::new`]'s.
     pub fn cookie_config(&self) -> CookieConfig {
-        CookieConfig::new()
-            .with_name(self.session_cookie_name.clone())
-            .with_domain(self.session_cookie_domain.clone())
-            .with_path(self.session_cookie_path.clone())
-            .with_secure(self.session_cookie_secure)
-            .with_http_only(self.session_cookie_httponly)
-            .with_same_site(self.session_cookie_samesite)
-            .with_save_every_request(self.session_save_every_request)
+        self.cookie.clone()
     }
 
     /// `AUTHENTICATION_BACKENDS` as an [`AuthConfig`], with Django's

@@ -10,7 +10,7 @@ use time::Duration;
 use super::url::urlsplit;
 use crate::clock::{Clock, SharedClock, default_clock};
 use crate::django::settings::{
-    Lookup, SettingsError, read_bool, read_i64, read_list, read_optional, read_string,
+    Lookup, SettingsError, read_bool, read_cookie, read_i64, read_list, read_optional, read_string,
 };
 use crate::http::{ConfigError, CookieConfig, SameSite};
 
@@ -522,15 +522,9 @@ impl CsrfConfig {
                 DEFAULT_CSRF_COOKIE_AGE,
             )?),
         };
-        let same_site = match lookup.get("CSRF_COOKIE_SAMESITE") {
-            None => Some(SameSite::Lax),
-            Some(text) if text.trim().is_empty() || text.trim() == "False" => None,
-            Some(text) => Some(
-                text.trim()
-                    .parse::<SameSite>()
-                    .map_err(|e| SettingsError::new("CSRF_COOKIE_SAMESITE", e.to_string()))?,
-            ),
-        };
+        let defaults = CsrfConfig::new();
+        let cookie = read_cookie(lookup, "CSRF_COOKIE_", defaults.cookie.clone())?
+            .with_path(Some(read_string(lookup, "CSRF_COOKIE_PATH", "/")));
         let proxy = read_list(lookup, "SECURE_PROXY_SSL_HEADER")?;
         let proxy_ssl_header = match <[String; 2]>::try_from(proxy) {
             Ok([header, value]) => Some((header, value)),
@@ -565,18 +559,8 @@ impl CsrfConfig {
                 DEFAULT_MAX_FORM_FIELDS,
             )?),
         };
-        let config = CsrfConfig::new()
-            .with_cookie_name(read_string(
-                lookup,
-                "CSRF_COOKIE_NAME",
-                DEFAULT_CSRF_COOKIE_NAME,
-            ))
+        let config = CsrfConfig { cookie, ..defaults }
             .with_cookie_age(cookie_age.map(Duration::seconds))
-            .with_cookie_domain(read_optional(lookup, "CSRF_COOKIE_DOMAIN"))
-            .with_cookie_path(Some(read_string(lookup, "CSRF_COOKIE_PATH", "/")))
-            .with_cookie_secure(read_bool(lookup, "CSRF_COOKIE_SECURE", false)?)
-            .with_cookie_http_only(read_bool(lookup, "CSRF_COOKIE_HTTPONLY", false)?)
-            .with_cookie_same_site(same_site)
             .with_header_name(read_string(
                 lookup,
                 "CSRF_HEADER_NAME",
