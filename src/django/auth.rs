@@ -1206,6 +1206,26 @@ struct Pending {
     snapshot: Vec<u8>,
 }
 
+impl Pending {
+    /// The lookup, its failure an [`AuthErrorKind::Lookup`] error.
+    fn find<L: UserLookup>(&self, lookup: &L) -> Result<Option<L::User>, AuthError> {
+        lookup
+            .find_user(&self.user_id, &self.backend)
+            .map_err(AuthError::lookup)
+    }
+
+    /// [`find`](Self::find) with an asynchronous lookup.
+    async fn find_async<L: AsyncUserLookup>(
+        &self,
+        lookup: &L,
+    ) -> Result<Option<L::User>, AuthError> {
+        lookup
+            .find_user(&self.user_id, &self.backend)
+            .await
+            .map_err(AuthError::lookup)
+    }
+}
+
 fn snapshot(session: &Session) -> Vec<u8> {
     let mut out = Vec::new();
     for key in [USER_ID_KEY, BACKEND_KEY, HASH_KEY] {
@@ -1318,9 +1338,7 @@ pub fn authenticate_session<L: UserLookup>(
     match begin(session, config)? {
         Begin::Done(why) => Ok(RequestUser::Anonymous(why)),
         Begin::Lookup(pending) => {
-            let found = lookup
-                .find_user(&pending.user_id, &pending.backend)
-                .map_err(AuthError::lookup)?;
+            let found = pending.find(lookup)?;
             Ok(finish(session, keys, pending, found))
         }
     }
@@ -1340,10 +1358,7 @@ pub async fn authenticate_session_async<L: AsyncUserLookup>(
     match begin(session, config)? {
         Begin::Done(why) => Ok(RequestUser::Anonymous(why)),
         Begin::Lookup(pending) => {
-            let found = lookup
-                .find_user(&pending.user_id, &pending.backend)
-                .await
-                .map_err(AuthError::lookup)?;
+            let found = pending.find_async(lookup).await?;
             Ok(finish(session, keys, pending, found))
         }
     }
@@ -1358,8 +1373,8 @@ pub async fn authenticate_session_async<L: AsyncUserLookup>(
 /// [`SessionHandle`]: crate::http::SessionHandle
 pub mod handle {
     use super::{
-        AsyncUserLookup, AuthConfig, AuthError, AuthUser, Begin, Keyring, LoginOutcome,
-        RequestUser, UserId, UserLookup, begin, finish, snapshot,
+        AsyncUserLookup, AuthConfig, AuthError, AuthUser, Begin, Keyring, LoginOutcome, Pending,
+        RequestUser, UserId, UserLookup, UserRecord, begin, finish, snapshot,
     };
     use crate::django::csrf::CsrfHandle;
     use crate::http::SessionHandle;
@@ -1396,15 +1411,8 @@ pub mod handle {
             Begin::Done(why) => return Ok(RequestUser::Anonymous(why)),
             Begin::Lookup(pending) => pending,
         };
-        let found = lookup
-            .find_user(&pending.user_id, &pending.backend)
-            .map_err(AuthError::lookup)?;
-        session.with_mut(|s| {
-            if snapshot(s) != pending.snapshot {
-                return Err(AuthError::session_changed());
-            }
-            Ok(finish(s, keys, pending, found))
-        })
+        let found = pending.find(lookup)?;
+        finish_unchanged(session, keys, pending, found)
     }
 
     /// [`super::authenticate_session_async`] on a handle. The future is
@@ -1422,10 +1430,18 @@ pub mod handle {
             Begin::Done(why) => return Ok(RequestUser::Anonymous(why)),
             Begin::Lookup(pending) => pending,
         };
-        let found = lookup
-            .find_user(&pending.user_id, &pending.backend)
-            .await
-            .map_err(AuthError::lookup)?;
+        let found = pending.find_async(lookup).await?;
+        finish_unchanged(session, keys, pending, found)
+    }
+
+    /// [`finish`] under the lock, unless another holder of the handle
+    /// changed the auth fields while it was unlocked for the lookup.
+    fn finish_unchanged<U: UserRecord>(
+        session: &SessionHandle,
+        keys: &Keyring,
+        pending: Pending,
+        found: Option<U>,
+    ) -> Result<RequestUser<U>, AuthError> {
         session.with_mut(|s| {
             if snapshot(s) != pending.snapshot {
                 return Err(AuthError::session_changed());
