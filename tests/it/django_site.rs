@@ -328,14 +328,7 @@ impl DjangoSite {
                 "the Django site does not read {name} (see SETTING_NAMES)"
             );
         }
-        let mut env: Vec<(String, String)> = settings
-            .iter()
-            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-            .collect();
-        if !env.iter().any(|(n, _)| n == "SECRET_KEY") {
-            env.insert(0, ("SECRET_KEY".to_owned(), SECRET_KEY.to_owned()));
-        }
-        Some(Self::launch(python, TempDir::new(), env))
+        Some(Self::launch(python, TempDir::new(), site_env(settings)))
     }
 
     /// Stops the server and starts it again on the same database (users
@@ -349,14 +342,7 @@ impl DjangoSite {
             ..
         } = self;
         drop(server);
-        let mut env: Vec<(String, String)> = settings
-            .iter()
-            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-            .collect();
-        if !env.iter().any(|(n, _)| n == "SECRET_KEY") {
-            env.insert(0, ("SECRET_KEY".to_owned(), SECRET_KEY.to_owned()));
-        }
-        Self::launch(python, dir, env)
+        Self::launch(python, dir, site_env(settings))
     }
 
     /// Seeds the database in `dir` (idempotent) and starts the server.
@@ -565,6 +551,19 @@ impl DjangoSite {
 /// A `python` command in the site's directory, with the site's
 /// environment: `env` on top of the inherited one, less every setting
 /// name the site reads.
+/// The server's environment: `settings`, with the default `SECRET_KEY`
+/// first unless they set one.
+fn site_env(settings: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = settings
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect();
+    if !env.iter().any(|(n, _)| n == "SECRET_KEY") {
+        env.insert(0, ("SECRET_KEY".to_owned(), SECRET_KEY.to_owned()));
+    }
+    env
+}
+
 fn site_command(python: &Python, db: &Path, env: &[(String, String)]) -> Command {
     let mut command = Command::new(&python.path);
     command.current_dir(site_dir());
@@ -630,6 +629,21 @@ async fn log_in(site: &DjangoSite, jar: &mut Jar, (user, password): (&str, &str)
 async fn csrf_token(site: &DjangoSite, jar: &mut Jar) -> String {
     let reply = jar.get(site.addr(), "/csrf-token", &[]).await;
     json_body(&reply)["token"].as_str().unwrap().to_owned()
+}
+
+/// Posts `form` with `headers` to the site's CSRF-protected view, and
+/// checks that it was accepted.
+async fn post_protected(
+    site: &DjangoSite,
+    jar: &mut Jar,
+    form: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> Reply {
+    let reply = jar
+        .post_form(site.addr(), "/protected", form, headers)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply
 }
 
 fn assert_csrf_refusal(reply: &Reply, reason: &str) {
@@ -735,20 +749,9 @@ async fn protected_needs_djangos_csrf_token() {
     let reply = jar.post_form(site.addr(), "/protected", &[], &[]).await;
     assert_csrf_refusal(&reply, "CSRF token missing.");
 
-    let reply = jar
-        .post_form(
-            site.addr(),
-            "/protected",
-            &[("csrfmiddlewaretoken", &token)],
-            &[],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = post_protected(&site, &mut jar, &[("csrfmiddlewaretoken", &token)], &[]).await;
     assert_eq!(json_body(&reply), json!({"ok": true}));
-    let reply = jar
-        .post_form(site.addr(), "/protected", &[], &[("X-CSRFToken", &token)])
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    post_protected(&site, &mut jar, &[], &[("X-CSRFToken", &token)]).await;
 
     // A foreign Origin is refused, whatever the token.
     let reply = jar
@@ -785,18 +788,16 @@ async fn settings_come_from_the_environment() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(jar.names(), ["my_csrf", "my_session"]);
     let token = csrf_token(&site, &mut jar).await;
-    let reply = jar
-        .post_form(
-            site.addr(),
-            "/protected",
-            &[],
-            &[
-                ("X-CSRFToken", &token),
-                ("Origin", "http://trusted.example"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    post_protected(
+        &site,
+        &mut jar,
+        &[],
+        &[
+            ("X-CSRFToken", &token),
+            ("Origin", "http://trusted.example"),
+        ],
+    )
+    .await;
 
     // CSRF_USE_SESSIONS: no CSRF cookie, the secret is in the session.
     let Some(site) = DjangoSite::start(&[("CSRF_USE_SESSIONS", "True")]) else {
@@ -808,15 +809,7 @@ async fn settings_come_from_the_environment() {
     assert_eq!(jar.names(), ["sessionid"]);
     let stored = json_body(&jar.get(site.addr(), "/session", &[]).await);
     assert!(stored["session"]["_csrftoken"].is_string(), "{stored}");
-    let reply = jar
-        .post_form(
-            site.addr(),
-            "/protected",
-            &[("csrfmiddlewaretoken", &token)],
-            &[],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    post_protected(&site, &mut jar, &[("csrfmiddlewaretoken", &token)], &[]).await;
 }
 
 #[tokio::test]
