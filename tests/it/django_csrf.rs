@@ -11,7 +11,6 @@
 //!   403 pages with Django's reason, the cookie's attributes.
 #![cfg(feature = "django-auth")]
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -32,7 +31,8 @@ use signed_session::{Keyring, Secret, SessionConfig, Value};
 use time::OffsetDateTime;
 use tower_service::Service;
 
-use crate::http_client::{Reply, serve};
+use crate::http_client::{send_headers as send, serve};
+use crate::oracle::payload::Rng;
 use crate::oracle::{self, get as field, items, obj};
 
 // ---------------------------------------------------------------------------
@@ -117,28 +117,6 @@ fn format_check_agrees_with_django() {
 // random requests
 // ---------------------------------------------------------------------------
 
-/// splitmix64: small, seeded, reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % u64::try_from(n).unwrap()).unwrap()
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<T: Clone>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len())].clone()
-    }
-}
-
 /// The settings of one case, in Django's terms.
 #[derive(Clone, Debug)]
 struct Settings {
@@ -198,12 +176,12 @@ fn latin1_text(bytes: &[u8]) -> String {
 }
 
 fn gen_settings(rng: &mut Rng) -> Settings {
-    let cookie_secure = rng.chance(40);
-    let mut same_site = rng.pick(&[Some("Lax"), Some("Lax"), Some("Strict"), None]);
-    if cookie_secure && rng.chance(20) {
+    let cookie_secure = rng.chance(40, 100);
+    let mut same_site = *rng.pick(&[Some("Lax"), Some("Lax"), Some("Strict"), None]);
+    if cookie_secure && rng.chance(20, 100) {
         same_site = Some("None");
     }
-    let (header_meta, header_given) = rng.pick(&[
+    let (header_meta, header_given) = *rng.pick(&[
         ("HTTP_X_CSRFTOKEN", "HTTP_X_CSRFTOKEN"),
         ("HTTP_X_CSRFTOKEN", "HTTP_X_CSRFTOKEN"),
         ("HTTP_X_CSRFTOKEN", "X-CSRFToken"),
@@ -219,32 +197,34 @@ fn gen_settings(rng: &mut Rng) -> Settings {
     let trusted = all_trusted
         .iter()
         .copied()
-        .filter(|_| rng.chance(35))
+        .filter(|_| rng.chance(35, 100))
         .collect();
     Settings {
-        cookie_name: rng.pick(&["csrftoken", "csrftoken", "mycsrf"]),
-        cookie_age: rng.pick(&[Some(31_449_600), Some(31_449_600), Some(60), None]),
-        cookie_domain: rng.pick(&[None, None, Some(".example.com")]),
-        cookie_path: rng.pick(&["/", "/", "/app"]),
+        cookie_name: rng.pick::<&str>(&["csrftoken", "csrftoken", "mycsrf"]),
+        cookie_age: *rng.pick(&[Some(31_449_600), Some(31_449_600), Some(60), None]),
+        cookie_domain: *rng.pick(&[None, None, Some(".example.com")]),
+        cookie_path: rng.pick::<&str>(&["/", "/", "/app"]),
         cookie_secure,
-        cookie_http_only: rng.chance(25),
+        cookie_http_only: rng.chance(25, 100),
         same_site,
         header_meta,
         header_given,
         trusted,
-        use_sessions: rng.chance(25),
-        session_domain: rng.pick(&[None, Some(".example.com")]),
-        proxy_header: rng.chance(25),
-        x_forwarded_host: rng.chance(15),
-        x_forwarded_port: rng.chance(15),
-        allowed_hosts: rng.pick(&[
-            vec!["*"],
-            vec!["*"],
-            vec!["example.com", ".example.com", "testserver"],
-            vec!["other.example"],
-        ]),
-        max_body: rng.pick(&[2_621_440, 2_621_440, 2_621_440, 64]),
-        max_fields: rng.pick(&[1000, 1000, 1000, 3]),
+        use_sessions: rng.chance(25, 100),
+        session_domain: *rng.pick(&[None, Some(".example.com")]),
+        proxy_header: rng.chance(25, 100),
+        x_forwarded_host: rng.chance(15, 100),
+        x_forwarded_port: rng.chance(15, 100),
+        allowed_hosts: rng
+            .pick(&[
+                vec!["*"],
+                vec!["*"],
+                vec!["example.com", ".example.com", "testserver"],
+                vec!["other.example"],
+            ])
+            .clone(),
+        max_body: *rng.pick(&[2_621_440, 2_621_440, 2_621_440, 64]),
+        max_fields: *rng.pick(&[1000, 1000, 1000, 3]),
     }
 }
 
@@ -253,7 +233,7 @@ fn percent_some(rng: &mut Rng, value: &str) -> String {
     value
         .chars()
         .map(|c| {
-            if c.is_ascii() && rng.chance(10) {
+            if c.is_ascii() && rng.chance(10, 100) {
                 format!("%{:02X}", u32::from(c))
             } else if !c.is_ascii() {
                 c.to_string().bytes().map(|b| format!("%{b:02X}")).collect()
@@ -267,7 +247,7 @@ fn percent_some(rng: &mut Rng, value: &str) -> String {
 /// A URL-like string from the pieces Python's `urlsplit` and
 /// `ipaddress` treat specially, to exercise their reproduction.
 fn random_url(rng: &mut Rng) -> String {
-    let head = rng.pick(&[
+    let head = *rng.pick(&[
         "https://",
         "https://",
         "HTTPS://",
@@ -312,7 +292,7 @@ fn random_url(rng: &mut Rng) -> String {
     ];
     let mut url = head.to_owned();
     for _ in 0..rng.below(8) {
-        url.push_str(rng.pick(&pieces));
+        url.push_str(rng.pick::<&str>(&pieces));
     }
     url
 }
@@ -321,11 +301,11 @@ fn gen_case(rng: &mut Rng, id: usize) -> Case {
     let settings = gen_settings(rng);
     let s = CsrfSecret::generate().unwrap();
     let t = CsrfSecret::generate().unwrap();
-    let method = rng.pick(&[
+    let method = *rng.pick(&[
         "POST", "POST", "POST", "POST", "POST", "PUT", "DELETE", "PATCH", "GET", "HEAD", "OPTIONS",
         "TRACE", "post",
     ]);
-    let tls = rng.chance(50);
+    let tls = rng.chance(50, 100);
     let mut host = rng
         .pick(&[
             Some("example.com"),
@@ -347,26 +327,25 @@ fn gen_case(rng: &mut Rng, id: usize) -> Case {
     if let Some(h) = &host {
         add("host", h.clone());
     }
-    if rng.chance(15) {
+    if rng.chance(15, 100) {
         add(
             "x-forwarded-host",
-            rng.pick(&["proxy.example.com", "a b"]).to_owned(),
+            (*rng.pick(&["proxy.example.com", "a b"])).to_owned(),
         );
     }
-    if rng.chance(15) {
-        add("x-forwarded-port", rng.pick(&["8443", "443"]).to_owned());
+    if rng.chance(15, 100) {
+        add("x-forwarded-port", (*rng.pick(&["8443", "443"])).to_owned());
     }
-    if rng.chance(40) {
+    if rng.chance(40, 100) {
         add(
             "x-forwarded-proto",
-            rng.pick(&["https", "http", " https , http", "HTTPS"])
-                .to_owned(),
+            (*rng.pick(&["https", "http", " https , http", "HTTPS"])).to_owned(),
         );
     }
     let scheme = if tls { "https" } else { "http" };
     let own = format!("{scheme}://{}", host.as_deref().unwrap_or("testserver"));
-    if rng.chance(50) {
-        let origin = rng.pick(&[
+    if rng.chance(50, 100) {
+        let origin = *rng.pick(&[
             own.as_str(),
             own.as_str(),
             "http://example.com",
@@ -385,43 +364,45 @@ fn gen_case(rng: &mut Rng, id: usize) -> Case {
             "https://\u{e9}.example.net",
             "https://a.example.net/",
         ]);
-        let origin = if rng.chance(15) {
+        let origin = if rng.chance(15, 100) {
             random_url(rng)
         } else {
             origin.to_owned()
         };
         add("origin", origin);
     }
-    if rng.chance(70) {
-        let referer = rng.pick(&[
-            format!("{own}/form"),
-            "https://example.com/form?x=1#y".to_owned(),
-            "http://example.com/".to_owned(),
-            "https://www.example.com/".to_owned(),
-            "example.com/x".to_owned(),
-            "https://".to_owned(),
-            "https://evil.example/p?q#f".to_owned(),
-            "https://a.example.net/".to_owned(),
-            "https://[bad/".to_owned(),
-            "https://example.com:8443/".to_owned(),
-            " \thttps://EXAMPLE.com/a?#".to_owned(),
-            "https://\u{e9}.example/".to_owned(),
-            "https://[::1]:8000/x".to_owned(),
-            "https://trusted.example/".to_owned(),
-            "https://[fe80::1%25eth0]/".to_owned(),
-            "https://[fe80::1%eth0]/".to_owned(),
-            "https://[v1.x]/".to_owned(),
-            "https://[1.2.3.4]/".to_owned(),
-            "https://[1.2.3.04]/".to_owned(),
-            "https://[::ffff:1.2.3.4]:443/".to_owned(),
-            "https://[1::2::3]/".to_owned(),
-            "https://ex\tample.com/".to_owned(),
-            "https://example.com\u{a0}/".to_owned(),
-            "https://www.example.com./".to_owned(),
-            "https:example.com/".to_owned(),
-            "https://user@example.com/".to_owned(),
-        ]);
-        let referer = if rng.chance(25) {
+    if rng.chance(70, 100) {
+        let referer = rng
+            .pick(&[
+                format!("{own}/form"),
+                "https://example.com/form?x=1#y".to_owned(),
+                "http://example.com/".to_owned(),
+                "https://www.example.com/".to_owned(),
+                "example.com/x".to_owned(),
+                "https://".to_owned(),
+                "https://evil.example/p?q#f".to_owned(),
+                "https://a.example.net/".to_owned(),
+                "https://[bad/".to_owned(),
+                "https://example.com:8443/".to_owned(),
+                " \thttps://EXAMPLE.com/a?#".to_owned(),
+                "https://\u{e9}.example/".to_owned(),
+                "https://[::1]:8000/x".to_owned(),
+                "https://trusted.example/".to_owned(),
+                "https://[fe80::1%25eth0]/".to_owned(),
+                "https://[fe80::1%eth0]/".to_owned(),
+                "https://[v1.x]/".to_owned(),
+                "https://[1.2.3.4]/".to_owned(),
+                "https://[1.2.3.04]/".to_owned(),
+                "https://[::ffff:1.2.3.4]:443/".to_owned(),
+                "https://[1::2::3]/".to_owned(),
+                "https://ex\tample.com/".to_owned(),
+                "https://example.com\u{a0}/".to_owned(),
+                "https://www.example.com./".to_owned(),
+                "https:example.com/".to_owned(),
+                "https://user@example.com/".to_owned(),
+            ])
+            .clone();
+        let referer = if rng.chance(25, 100) {
             random_url(rng)
         } else {
             referer
@@ -439,43 +420,48 @@ fn gen_case(rng: &mut Rng, id: usize) -> Case {
     ];
     let mut session = None;
     if settings.use_sessions {
-        if rng.chance(80) {
-            session = Some(rng.pick(&[
-                s.as_str().to_owned(),
-                s.as_str().to_owned(),
-                s.mask().unwrap(),
-                "short".to_owned(),
-            ]));
+        if rng.chance(80, 100) {
+            session = Some(
+                rng.pick(&[
+                    s.as_str().to_owned(),
+                    s.as_str().to_owned(),
+                    s.mask().unwrap(),
+                    "short".to_owned(),
+                ])
+                .clone(),
+            );
         }
-    } else if rng.chance(80) {
-        let value = rng.pick(&secret_forms);
+    } else if rng.chance(80, 100) {
+        let value = rng.pick(&secret_forms).clone();
         let mut cookie = format!("{}={value}", settings.cookie_name);
-        if rng.chance(20) {
+        if rng.chance(20, 100) {
             cookie = format!("theme=dark; {cookie}");
         }
-        if rng.chance(10) {
+        if rng.chance(10, 100) {
             cookie = format!("{cookie}; sessionid=x");
         }
         add("cookie", cookie);
     }
-    if settings.use_sessions && rng.chance(20) {
+    if settings.use_sessions && rng.chance(20, 100) {
         // A CSRF cookie is ignored when the secret is in the session.
         add("cookie", format!("{}={}", settings.cookie_name, t.as_str()));
     }
     // The token.
     let mut bad_chars = s.mask().unwrap();
     bad_chars.replace_range(0..1, "\u{e9}");
-    let token = rng.pick(&[
-        s.mask().unwrap(),
-        s.mask().unwrap(),
-        s.mask().unwrap(),
-        s.as_str().to_owned(),
-        t.mask().unwrap(),
-        "short".to_owned(),
-        "!".repeat(64),
-        String::new(),
-        bad_chars,
-    ]);
+    let token = rng
+        .pick(&[
+            s.mask().unwrap(),
+            s.mask().unwrap(),
+            s.mask().unwrap(),
+            s.as_str().to_owned(),
+            t.mask().unwrap(),
+            "short".to_owned(),
+            "!".repeat(64),
+            String::new(),
+            bad_chars,
+        ])
+        .clone();
     let header_name = settings.header_meta["HTTP_".len()..]
         .replace('_', "-")
         .to_ascii_lowercase();
@@ -486,21 +472,21 @@ fn gen_case(rng: &mut Rng, id: usize) -> Case {
     if place == 4 {
         add(
             &header_name,
-            rng.pick(&[s.as_str().to_owned(), "bad".to_owned()]),
+            rng.pick(&[s.as_str().to_owned(), "bad".to_owned()]).clone(),
         );
     }
     let mut content_type = None;
     let mut body = Vec::new();
     let mut form_token = None;
     if place >= 2 {
-        let multipart = settings.max_body > 64 && rng.chance(20);
+        let multipart = settings.max_body > 64 && rng.chance(20, 100);
         if multipart {
             content_type = Some("multipart/form-data; boundary=XyZ-b0undary".to_owned());
             let mut parts = vec![
                 ("a", "1".to_owned()),
                 ("csrfmiddlewaretoken", token.clone()),
             ];
-            if rng.chance(20) {
+            if rng.chance(20, 100) {
                 parts.insert(0, ("csrfmiddlewaretoken", t.mask().unwrap()));
             }
             for (name, value) in &parts {
@@ -515,20 +501,20 @@ fn gen_case(rng: &mut Rng, id: usize) -> Case {
             form_token = Some(token.clone());
         } else {
             content_type = Some(
-                rng.pick(&[
+                (*rng.pick(&[
                     "application/x-www-form-urlencoded",
                     "application/x-www-form-urlencoded",
                     "application/x-www-form-urlencoded; charset=utf-8",
                     "application/json",
-                ])
+                ]))
                 .to_owned(),
             );
             let mut fields = vec!["a=1".to_owned()];
-            if rng.chance(20) {
+            if rng.chance(20, 100) {
                 fields.push(format!("csrfmiddlewaretoken={}", t.mask().unwrap()));
             }
             fields.push(format!("csrfmiddlewaretoken={}", percent_some(rng, &token)));
-            if rng.chance(50) {
+            if rng.chance(50, 100) {
                 fields.push("b=x+y&&c".to_owned());
             }
             body = fields.join("&").into_bytes();
@@ -543,20 +529,22 @@ fn gen_case(rng: &mut Rng, id: usize) -> Case {
     if body.is_empty() {
         content_type = None;
     }
-    let mut view_ops = rng.pick(&[
-        vec![],
-        vec![],
-        vec!["get_token"],
-        vec!["rotate"],
-        vec!["rotate", "get_token"],
-        vec!["get_token", "get_token"],
-    ]);
+    let mut view_ops = rng
+        .pick(&[
+            vec![],
+            vec![],
+            vec!["get_token"],
+            vec!["rotate"],
+            vec!["rotate", "get_token"],
+            vec!["get_token", "get_token"],
+        ])
+        .clone();
     if session.as_deref() == Some("short") {
         // Django masks such a value into a malformed token; see the module
         // docs of django::csrf.
         view_ops.retain(|op| *op != "get_token");
     }
-    if host.is_some() && rng.chance(3) {
+    if host.is_some() && rng.chance(3, 100) {
         host = None;
         headers.retain(|(n, _)| n != "host");
     }
@@ -572,9 +560,9 @@ fn gen_case(rng: &mut Rng, id: usize) -> Case {
         body,
         form_token,
         session,
-        exempt: rng.chance(8),
+        exempt: rng.chance(8, 100),
         view_ops,
-        vary: rng.pick(&[None, None, Some("Accept-Encoding"), Some("cookie")]),
+        vary: *rng.pick(&[None, None, Some("Accept-Encoding"), Some("cookie")]),
         s: s.as_str().to_owned(),
         t: t.as_str().to_owned(),
     }
@@ -1039,7 +1027,7 @@ fn random_requests_match_django() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(600);
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let cases: Vec<Case> = (0..count).map(|id| gen_case(&mut rng, id)).collect();
     let mut answers = Vec::new();
     for chunk in cases.chunks(100) {
@@ -1084,47 +1072,6 @@ fn random_requests_match_django() {
 // ---------------------------------------------------------------------------
 // over real HTTP
 // ---------------------------------------------------------------------------
-
-/// One request with any headers, over its own connection.
-async fn send(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Reply {
-    use http_body_util::Full;
-    use hyper::body::Bytes;
-    use hyper_util::rt::TokioIo;
-
-    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let mut request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(http::header::HOST, addr.to_string());
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = sender
-        .send_request(
-            request
-                .body(Full::new(Bytes::from(body.to_owned())))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
-    Reply {
-        status: parts.status,
-        headers: parts.headers,
-        body: String::from_utf8(bytes.to_vec()).unwrap(),
-    }
-}
 
 async fn form_page(csrf: CsrfHandle) -> String {
     csrf.token()

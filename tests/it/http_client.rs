@@ -83,6 +83,38 @@ pub async fn try_send(
     cookie: Option<&str>,
     form: Option<&str>,
 ) -> Result<Reply, hyper::Error> {
+    let mut headers = Vec::new();
+    if let Some(cookie) = cookie {
+        headers.push((COOKIE.as_str(), cookie));
+    }
+    if form.is_some() {
+        headers.push((CONTENT_TYPE.as_str(), "application/x-www-form-urlencoded"));
+    }
+    try_send_headers(addr, method, path, &headers, form.unwrap_or_default()).await
+}
+
+/// Sends one request with `headers` (after `Host`) and `body`, as they
+/// are.
+pub async fn send_headers(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
+    try_send_headers(addr, method, path, headers, body)
+        .await
+        .unwrap()
+}
+
+/// [`send_headers`], with the server's closing the connection as an error.
+pub async fn try_send_headers(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<Reply, hyper::Error> {
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -92,13 +124,10 @@ pub async fn try_send(
         .method(method)
         .uri(path)
         .header(HOST, addr.to_string());
-    if let Some(cookie) = cookie {
-        request = request.header(COOKIE, cookie);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
-    if form.is_some() {
-        request = request.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
-    }
-    let body = Full::new(Bytes::from(form.unwrap_or_default().to_owned()));
+    let body = Full::new(Bytes::from(body.to_owned()));
     let response = sender.send_request(request.body(body).unwrap()).await?;
     let (parts, body) = response.into_parts();
     let bytes = body.collect().await?.to_bytes();
