@@ -31,7 +31,7 @@ use signed_session::{Keyring, Secret, SessionConfig, Value};
 use time::OffsetDateTime;
 use tower_service::Service;
 
-use crate::http_client::{send_headers as send, serve};
+use crate::http_client::{self, send_headers, serve};
 use crate::oracle::payload::Rng;
 use crate::oracle::{self, get as field, items, obj};
 
@@ -1111,7 +1111,7 @@ async fn over_http_a_form_token_from_the_extractor_is_accepted() {
     ))
     .await;
 
-    let page = send(addr, "GET", "/form", &[], "").await;
+    let page = send_headers(addr, "GET", "/form", &[], "").await;
     assert_eq!(page.status, StatusCode::OK);
     let token = page.body.clone();
     assert_eq!(token.len(), 64);
@@ -1128,21 +1128,14 @@ async fn over_http_a_form_token_from_the_extractor_is_accepted() {
 
     let cookie = format!("csrftoken={secret}");
     let body = format!("a=1&csrfmiddlewaretoken={token}&b=2");
-    let ok = send(
-        addr,
-        "POST",
-        "/submit",
-        &[("cookie", &cookie), ("content-type", FORM)],
-        &body,
-    )
-    .await;
+    let ok = http_client::send(addr, "POST", "/submit", Some(&cookie), Some(&body)).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     assert_eq!(ok.body, format!("got {body}"), "the handler gets the body");
     assert!(ok.cookie_line("csrftoken").is_none(), "no renewal needed");
 
     // The header works too, masked or not; and a new page renews the cookie.
     for header_token in [token.as_str(), secret.as_str()] {
-        let ok = send(
+        let ok = send_headers(
             addr,
             "POST",
             "/submit",
@@ -1152,12 +1145,12 @@ async fn over_http_a_form_token_from_the_extractor_is_accepted() {
         .await;
         assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     }
-    let again = send(addr, "GET", "/form", &[("cookie", &cookie)], "").await;
+    let again = send_headers(addr, "GET", "/form", &[("cookie", &cookie)], "").await;
     assert_eq!(again.cookie("csrftoken").as_deref(), Some(secret.as_str()));
     assert_ne!(again.body, token, "a new mask each time");
 
     // Login rotates: the old token stops working.
-    let rotated = send(
+    let rotated = send_headers(
         addr,
         "POST",
         "/login",
@@ -1168,7 +1161,7 @@ async fn over_http_a_form_token_from_the_extractor_is_accepted() {
     assert_eq!(rotated.status, StatusCode::OK);
     let new_secret = rotated.cookie("csrftoken").unwrap();
     assert_ne!(new_secret, secret);
-    let stale = send(
+    let stale = send_headers(
         addr,
         "POST",
         "/submit",
@@ -1233,7 +1226,7 @@ async fn over_http_missing_or_wrong_tokens_are_403_with_djangos_reason() {
         ),
     ];
     for (headers, body, reason, kind) in cases {
-        let reply = send(addr, "POST", "/submit", headers, body).await;
+        let reply = send_headers(addr, "POST", "/submit", headers, body).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{reason}");
         assert!(reply.body.contains(reason), "{reason}: {}", reply.body);
         assert_eq!(
@@ -1248,9 +1241,9 @@ async fn over_http_missing_or_wrong_tokens_are_403_with_djangos_reason() {
         );
     }
     // Exempt routes and safe methods pass without anything.
-    let hook = send(addr, "POST", "/hooks/in", &[], "x").await;
+    let hook = send_headers(addr, "POST", "/hooks/in", &[], "x").await;
     assert_eq!(hook.status, StatusCode::OK);
-    let safe = send(addr, "GET", "/form", &[], "").await;
+    let safe = send_headers(addr, "GET", "/form", &[], "").await;
     assert_eq!(safe.status, StatusCode::OK);
 }
 
@@ -1264,17 +1257,10 @@ async fn over_http_an_oversized_form_is_413_and_the_handle_needs_the_layer() {
         secret.as_str(),
         "x".repeat(100)
     );
-    let reply = send(
-        addr,
-        "POST",
-        "/submit",
-        &[("cookie", &cookie), ("content-type", FORM)],
-        &body,
-    )
-    .await;
+    let reply = http_client::send(addr, "POST", "/submit", Some(&cookie), Some(&body)).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     // Another content type is not read: the header decides.
-    let reply = send(
+    let reply = send_headers(
         addr,
         "POST",
         "/submit",
@@ -1289,7 +1275,7 @@ async fn over_http_an_oversized_form_is_413_and_the_handle_needs_the_layer() {
     assert_eq!(reply.status, StatusCode::OK);
 
     let bare = serve(Router::new().route("/form", get(form_page))).await;
-    let reply = send(bare, "GET", "/form", &[], "").await;
+    let reply = send_headers(bare, "GET", "/form", &[], "").await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(reply.body.contains("CsrfLayer"), "{}", reply.body);
 }
@@ -1313,21 +1299,15 @@ async fn over_http_the_secret_can_live_in_the_session() {
         .layer(SessionLayer::new(sessions));
     let addr = serve(app).await;
 
-    let page = send(addr, "GET", "/form", &[], "").await;
+    let page = send_headers(addr, "GET", "/form", &[], "").await;
     assert!(page.cookie_line("csrftoken").is_none(), "no CSRF cookie");
     let session = page.cookie("sessionid").expect("the session carries it");
     let token = page.body.clone();
     let cookie = format!("sessionid={session}");
-    let ok = send(
-        addr,
-        "POST",
-        "/submit",
-        &[("cookie", &cookie), ("content-type", FORM)],
-        &format!("csrfmiddlewaretoken={token}"),
-    )
-    .await;
+    let body = format!("csrfmiddlewaretoken={token}");
+    let ok = http_client::send(addr, "POST", "/submit", Some(&cookie), Some(&body)).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
-    let no_session = send(addr, "POST", "/submit", &[("x-csrftoken", &token)], "").await;
+    let no_session = send_headers(addr, "POST", "/submit", &[("x-csrftoken", &token)], "").await;
     assert_eq!(no_session.status, StatusCode::FORBIDDEN);
     assert!(no_session.body.contains("CSRF cookie not set."));
 
@@ -1336,7 +1316,7 @@ async fn over_http_the_secret_can_live_in_the_session() {
         .route("/form", get(form_page))
         .layer(CsrfLayer::new(CsrfConfig::new().with_use_sessions(true)).unwrap());
     let addr = serve(wrong).await;
-    let reply = send(addr, "GET", "/form", &[], "").await;
+    let reply = send_headers(addr, "GET", "/form", &[], "").await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(reply.body.contains("SessionLayer"), "{}", reply.body);
 }
