@@ -311,6 +311,7 @@ mod capture {
     use std::sync::{Arc, Mutex};
     use tracing::field::{Field, Visit};
     use tracing::span::{Attributes, Id, Record};
+    use tracing::subscriber::Interest;
     use tracing::{Event, Level, Metadata, Subscriber};
 
     struct Warnings(Arc<Mutex<Vec<String>>>);
@@ -343,11 +344,22 @@ mod capture {
         }
         fn enter(&self, _: &Id) {}
         fn exit(&self, _: &Id) {}
+        // Ask at every event rather than cache a verdict per callsite:
+        // other threads run without this subscriber.
+        fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
+            Interest::sometimes()
+        }
     }
 
     pub fn warnings(f: impl FnOnce()) -> Vec<String> {
         let seen = Arc::new(Mutex::new(Vec::new()));
-        tracing::subscriber::with_default(Warnings(Arc::clone(&seen)), f);
+        tracing::subscriber::with_default(Warnings(Arc::clone(&seen)), || {
+            // Another test thread may have hit a callsite first, with no
+            // subscriber of its own, and cached "never" for it: recompute
+            // every callsite's interest now that this one is installed.
+            tracing::callsite::rebuild_interest_cache();
+            f();
+        });
 
         seen.lock().unwrap().clone()
     }
