@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 DJANGO_VERSION="6.1.3"
 VENV="${SIGNED_SESSION_DJANGO61_VENV:-target/django61-venv}"
+case "$VENV" in /*) ;; *) VENV="$(pwd)/$VENV" ;; esac
 start=$SECONDS
 say() { echo "--- django 6.1: $* (+$((SECONDS - start))s)"; }
 
@@ -31,6 +32,7 @@ find_python() {
   return 1
 }
 
+# Absolute: the Django site tests run it from tests/django_site/.
 PY="$VENV/bin/python"
 have_django() {
   [ -x "$PY" ] && [ "$("$PY" -c 'import django; print(django.get_version())' 2>/dev/null)" = "$DJANGO_VERSION" ]

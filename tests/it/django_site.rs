@@ -109,7 +109,9 @@ static PYTHON: OnceLock<Result<Python, String>> = OnceLock::new();
 
 fn python() -> Option<&'static Python> {
     let slot = PYTHON.get_or_init(|| {
-        let path = interpreter();
+        // Absolute (symlinks kept, so a venv stays a venv): the site runs
+        // from tests/django_site/, and the variable may be relative.
+        let path = std::path::absolute(interpreter()).map_err(|e| e.to_string())?;
         if !path.exists() {
             return Err(format!(
                 "no Python with Django at {} (run .ci/setup-django.sh, or set SIGNED_SESSION_DJANGO_PYTHON)",
