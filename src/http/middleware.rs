@@ -380,6 +380,49 @@ impl SessionMiddleware {
         Ok(header)
     }
 
+    /// Django's `session.save()` now, whether or not the session is
+    /// modified, and the `Set-Cookie` value that sends the new cookie
+    /// (with `Max-Age` and `expires` from the session's expiry, as
+    /// [`finish`](Self::finish) writes them). The token becomes the
+    /// session key. For hosts that send headers themselves (the
+    /// JavaScript package's `session.save()`); [`finish`](Self::finish)
+    /// decides by Django's rules whether to save at all.
+    ///
+    /// # Errors
+    /// As [`finish`](Self::finish): [`SaveError::TooLarge`] over the
+    /// budget (the session is then signed but nothing should be sent),
+    /// [`SaveError::Encode`] when the data cannot be encoded (the session
+    /// is unchanged).
+    ///
+    /// ```
+    /// use signed_session::clock::ManualClock;
+    /// use signed_session::http::{CookieConfig, SessionMiddleware};
+    /// use signed_session::{Keyring, Secret, SessionConfig};
+    /// use time::macros::datetime;
+    ///
+    /// let clock = ManualClock::new(datetime!(2023-11-14 22:30:00 UTC));
+    /// let middleware = SessionMiddleware::new(
+    ///     &Keyring::new(Secret::new("s3cr3t")?),
+    ///     SessionConfig::new().with_clock(clock),
+    ///     CookieConfig::new(),
+    /// )?;
+    /// let mut session = middleware.codec().new_session();
+    /// session.insert("a", 1);
+    /// let header = middleware.save(&mut session)?;
+    /// assert!(header.starts_with("sessionid=eyJhIjoxfQ:1r31uy:"));
+    /// assert!(header.contains("; Max-Age=1209600;"));
+    /// assert!(header.contains(session.session_key().unwrap_or("?")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn save(&self, session: &mut Session) -> Result<String, SaveError> {
+        let now = self.codec.now();
+        let lifetime = self.lifetime(session, now);
+        let token = self.sign(session, now)?;
+        let header = set_cookie_value(&self.config, &token, lifetime.as_ref());
+        self.check_budget(&header)?;
+        Ok(header)
+    }
+
     /// Signs the session and appends its `Set-Cookie`, within the budget.
     fn set_cookie(
         &self,
