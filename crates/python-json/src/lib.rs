@@ -105,6 +105,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod de;
+mod float;
 mod keys;
 mod number;
 mod read;

@@ -114,7 +114,7 @@ impl Number {
             N::Int(v) => Some(*v as f64),
             #[allow(clippy::cast_precision_loss)]
             N::UInt(v) => Some(*v as f64),
-            N::Big(s) => s.parse::<f64>().ok().filter(|f| f.is_finite()),
+            N::Big(s) => crate::float::parse(s).filter(|f| f.is_finite()),
             N::Float(f) => Some(*f),
         }
     }

@@ -387,9 +387,9 @@ pub(crate) fn make_number(text: &[u8], integer: bool, at: usize) -> Result<Numbe
         Number::from_integer_str(s).ok_or_else(bad)
     } else {
         let s = core::str::from_utf8(text).map_err(|_| bad())?;
-        // Rust's parser rounds correctly and, like Python's float(), turns
-        // an exponent too large into an infinity.
-        s.parse::<f64>().map(Number::from).map_err(|_| bad())
+        // Rounded correctly and, like Python's float(), an exponent too
+        // large gives an infinity.
+        crate::float::parse(s).map(Number::from).ok_or_else(bad)
     }
 }
 

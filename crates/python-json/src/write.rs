@@ -194,7 +194,7 @@ fn round_tie_to_even(f: f64, digits: &mut [u8; 40], n: usize, exp: i32) -> usize
     );
     text.push('e');
     text.push_str(&(exp + 1 - i32::try_from(m).unwrap_or(0)).to_string());
-    if text.parse::<f64>().ok() == Some(f.abs()) {
+    if crate::float::parse(&text) == Some(f.abs()) {
         *digits = candidate;
         return m;
     }
