@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
 # The core on wasm32-unknown-unknown (issue 8), called by .ci/run:
 #  1. the library builds for wasm32 without default features (no clock),
-#     with no C code and no getrandom in its dependency tree;
-#  2. wasm/ is built as an optimised module (opt-level "z", LTO) and its
-#     size printed, raw and gzipped;
-#  3. wasm/run-vectors.mjs runs the golden vectors inside it under Node.js
-#     and exchanges tokens with the native CLI;
-#  4. the edge examples in examples-edge/ compile.
-# Node.js missing: a failure when CI=true, a skip (with the reason) otherwise.
+#     with no C code and no getrandom in its dependency tree, and nothing
+#     outside src/clock.rs reads the system clock;
+#  2. the edge examples in examples-edge/ compile.
+# The golden vectors run inside wasm through the npm package's public API,
+# and its module's size is printed, by .ci/js.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,38 +41,6 @@ if grep -rnE 'SystemTime::now|Instant::now|now_utc\(|now_local\(' src --include=
   grep -v '^src/clock.rs:' | grep -vE '^[^:]+:[0-9]+:\s*//'; then
   echo "error: the system clock is read outside src/clock.rs"
   exit 1
-fi
-
-say "wasm/ module, release (opt-level z, LTO)"
-cargo fmt --manifest-path wasm/Cargo.toml -- --check
-cargo clippy --manifest-path wasm/Cargo.toml --release --target "$TARGET" --features vectors -- -D warnings
-out=wasm/target/$TARGET/release/signed_session_wasm.wasm
-cargo build --manifest-path wasm/Cargo.toml --release --target "$TARGET"
-cp "$out" wasm/target/signed_session_core.wasm
-size=$(wc -c <wasm/target/signed_session_core.wasm)
-gz=$(gzip -9 -c wasm/target/signed_session_core.wasm | wc -c)
-echo "core wasm module (signing, codec, session; no vector replay): $size bytes, $gz bytes gzipped (-9)"
-# The test module adds the session_store replay (ss_session_case).
-cargo build --manifest-path wasm/Cargo.toml --release --target "$TARGET" --features vectors
-echo "test wasm module (with the vector replay): $(wc -c <"$out") bytes"
-
-say "native CLI for the token exchange"
-cargo build -p signed-session-cli
-
-say "golden vectors inside wasm, under Node.js"
-if ! command -v node >/dev/null 2>&1; then
-  if [ "${CI:-}" = "true" ]; then
-    echo "error: node is not installed, and CI=true: the wasm tests cannot run"
-    exit 1
-  fi
-  echo "SKIPPED: node is not installed (set up Node.js 18 or later to run the wasm tests)"
-else
-  major=$(node -p 'process.versions.node.split(".")[0]')
-  if [ "$major" -lt 18 ]; then
-    echo "error: Node.js $(node --version) is too old: 18 or later is needed"
-    exit 1
-  fi
-  node wasm/run-vectors.mjs --wasm "$out" --cli target/debug/signed-session
 fi
 
 if [ -f examples-edge/Cargo.toml ]; then

@@ -142,7 +142,8 @@ fn item02_session_path_caps_the_json_depth() {
 // NaN or an infinity cannot be passed in at all; the float arithmetic
 // underneath still fails closed, which the unit test
 // `signing::signer::tests::item03_non_finite_max_age_or_now_fails_closed`
-// checks, and wasm/run-vectors.mjs checks the same through the wasm module.
+// checks, and js/test/vectors.test.js checks the same through the npm
+// package's wasm module ("fail closed").
 
 // ---------------------------------------------------------------------------
 // Item 4: `Debug` never shows the cookie.

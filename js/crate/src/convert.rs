@@ -122,6 +122,15 @@ pub(crate) fn time_failure(what: &str, value: f64) -> String {
     )
 }
 
+/// A time that cannot be used where a token is signed: nothing is signed.
+pub(crate) fn clock_failure(value: f64) -> String {
+    failure(
+        "time",
+        format!("the clock's time ({value} ms) is not a usable time, so nothing was signed"),
+        Map::new(),
+    )
+}
+
 /// A value that could not be signed: `kind` names the variant.
 pub(crate) fn encode_failure(error: &EncodeError) -> String {
     let (kind, fields) = encode_kind(error);
@@ -158,7 +167,7 @@ pub(crate) fn save_failure(error: &SaveError) -> String {
     match error {
         SaveError::TooLarge(e) => {
             let mut m = Map::new();
-            m.insert("name".into(), e.name().into());
+            m.insert("cookieName".into(), e.name().into());
             m.insert("size".into(), e.size().into());
             m.insert("budget".into(), e.budget().into());
             failure("cookie_too_large", report(error), m)

@@ -7,7 +7,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::config::{clock, keyring};
 use crate::convert::{
-    decode_failure, encode_failure, instant, millis, ok, ok_value, read, seconds, time_failure,
+    clock_failure, decode_failure, encode_failure, instant, millis, ok, ok_value, read, seconds,
+    time_failure,
 };
 
 /// Django's `signing.dumps` / `signing.loads` with one keyring, salt,
@@ -64,7 +65,7 @@ impl Signer {
     /// Returns `" " + token` or `"!" + error`.
     pub fn dumps(&self, json: &str, now_ms: f64) -> String {
         let Some(now) = instant(now_ms) else {
-            return time_failure("the clock's time", now_ms);
+            return clock_failure(now_ms);
         };
         let value = match read(json, self.depth) {
             Ok(value) => value,
@@ -83,7 +84,7 @@ impl Signer {
     /// `dumps_json`): for Python's exact text, such as `1.0`.
     pub fn dumps_json(&self, json: &str, now_ms: f64) -> String {
         let Some(now) = instant(now_ms) else {
-            return time_failure("the clock's time", now_ms);
+            return clock_failure(now_ms);
         };
         self.clock.set(now);
         match self.signer.dumps_json(json.as_bytes()) {
