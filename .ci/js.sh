@@ -105,7 +105,8 @@ files=$(cd js && npm pack --dry-run --json 2>/dev/null | node -e '
   const [p] = JSON.parse(require("fs").readFileSync(0, "utf8"));
   console.log(p.files.map((f) => f.path).sort().join("\n"));')
 echo "$files"
-expected="package.json
+expected="README.md
+package.json
 pkg/signed_session.js
 pkg/signed_session_bg.wasm
 src/browser.js
