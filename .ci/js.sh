@@ -24,8 +24,10 @@ TARGET=wasm32-unknown-unknown
 MAX_GZIP=100000 # bytes
 start=$SECONDS
 last=$SECONDS
+# Each step's line gives the time since the start, and how long the step
+# before it took.
 say() {
-  echo "--- js: $* (+$((SECONDS - start))s, previous step $((SECONDS - last))s)"
+  echo "--- js: $* (at +$((SECONDS - start))s; the step before took $((SECONDS - last))s)"
   last=$SECONDS
 }
 missing() { # what, why
