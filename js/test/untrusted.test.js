@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 
 import {
   BadSignature,
+  CookieTooLarge,
   DecodeError,
   EncodeError,
   Malformed,
@@ -97,7 +98,11 @@ test('limits: long tokens, deep nesting, huge integers, lone surrogates', () => 
   }
   s.set('noise', noise);
   assert.throws(() => s.save(), (e) => e.kind === 'cookie_too_large' || e.kind === 'too_long' || e.kind === 'too_large');
-  assert.equal(s.finish().outcome, 'failed');
+  const finished = s.finish();
+  assert.equal(finished.outcome, 'failed');
+  assert.ok(finished.error instanceof CookieTooLarge, `${finished.error}`);
+  assert.equal(finished.error.cookieName, 'sessionid');
+  assert.equal(s.saveError, finished.error);
   cases += 2;
 });
 

@@ -66,13 +66,18 @@ pub(crate) fn ascii(bytes: Vec<u8>) -> String {
 
 /// An error object for the wrapper: `kind`, `message`, then `fields`.
 pub(crate) fn failure(kind: &str, message: String, fields: Map) -> String {
+    let mut bytes = vec![b'!'];
+    json::write_value(&mut bytes, &error_object(kind, message, fields));
+    ascii(bytes)
+}
+
+/// The error object itself: `kind`, `message`, then `fields`.
+fn error_object(kind: &str, message: String, fields: Map) -> Value {
     let mut m = Map::new();
     m.insert("kind".into(), kind.into());
     m.insert("message".into(), message.into());
     m.extend(fields);
-    let mut bytes = vec![b'!'];
-    json::write_value(&mut bytes, &Value::Object(m));
-    ascii(bytes)
+    Value::Object(m)
 }
 
 /// A refused token, with the fields of its variant.
@@ -164,16 +169,26 @@ fn encode_kind(error: &EncodeError) -> (&'static str, Map) {
 /// A session that could not be sent: over the cookie budget
 /// (`cookie_too_large`) or not encodable (an encode kind).
 pub(crate) fn save_failure(error: &SaveError) -> String {
+    let mut bytes = vec![b'!'];
+    json::write_value(&mut bytes, &save_error(error));
+    ascii(bytes)
+}
+
+/// The error object of a [`SaveError`] (to embed in a result).
+pub(crate) fn save_error(error: &SaveError) -> Value {
     match error {
         SaveError::TooLarge(e) => {
             let mut m = Map::new();
             m.insert("cookieName".into(), e.name().into());
             m.insert("size".into(), e.size().into());
             m.insert("budget".into(), e.budget().into());
-            failure("cookie_too_large", report(error), m)
+            error_object("cookie_too_large", report(error), m)
         }
-        SaveError::Encode(e) => encode_failure(e),
-        _ => failure("other", report(error), Map::new()),
+        SaveError::Encode(e) => {
+            let (kind, fields) = encode_kind(e);
+            error_object(kind, report(e), fields)
+        }
+        _ => error_object("other", report(error), Map::new()),
     }
 }
 

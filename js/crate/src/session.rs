@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::config::{HostSettings, clock, keyring, middleware};
 use crate::convert::{
-    ascii, decode_failure, instant, millis, ok, ok_value, read, save_failure, seconds,
+    ascii, decode_failure, instant, millis, ok, ok_value, read, save_error, save_failure, seconds,
 };
 
 /// What every session of a store shares: the middleware (keys, settings)
@@ -370,12 +370,7 @@ impl Session {
             m.insert(key.into(), header(&headers, &name));
         }
         if let Err(e) = &result {
-            let failure = save_failure(e);
-            let error = failure
-                .get(1..)
-                .and_then(|t| json::from_slice(t.as_bytes(), 4).ok())
-                .unwrap_or(Value::Null);
-            m.insert("error".into(), error);
+            m.insert("error".into(), save_error(e));
         }
         Ok(ok_value(&Value::Object(m)))
     }
