@@ -25,7 +25,10 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
 }
 
 /// Powers of ten that a double holds exactly.
-#[cfg_attr(not(any(test, python_json_compact_float)), allow(dead_code))]
+#[cfg_attr(
+    not(any(test, python_json_compact_float, feature = "__internal-api")),
+    allow(dead_code)
+)]
 const EXACT_POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
@@ -34,12 +37,18 @@ const EXACT_POW10: [f64; 23] = [
 /// Significant digits kept: a tie between two doubles needs at most 767,
 /// so past this a non-zero tail only decides which side of a tie the
 /// value is on, and one digit 1 stands for it.
-#[cfg_attr(not(any(test, python_json_compact_float)), allow(dead_code))]
+#[cfg_attr(
+    not(any(test, python_json_compact_float, feature = "__internal-api")),
+    allow(dead_code)
+)]
 const MAX_DIGITS: usize = 800;
 
 /// [`parse`] without the standard library's tables.
-#[cfg_attr(not(any(test, python_json_compact_float)), allow(dead_code))]
-pub(crate) fn compact(text: &str) -> Option<f64> {
+#[cfg_attr(
+    not(any(test, python_json_compact_float, feature = "__internal-api")),
+    allow(dead_code)
+)]
+pub fn compact(text: &str) -> Option<f64> {
     let bytes = text.as_bytes();
     let (negative, rest) = match bytes.split_first() {
         Some((b'-', rest)) => (true, rest),

@@ -122,6 +122,11 @@ mod write;
 mod typed_tests;
 
 pub use de::{from_value, from_value_ref};
+/// Not part of the API: the table-free float parser, for the fuzz target
+/// that compares it with the standard library's.
+#[cfg(feature = "__internal-api")]
+#[doc(hidden)]
+pub use float::compact as compact_float_parse;
 pub use number::Number;
 pub use read::{
     DEFAULT_MAX_DEPTH, JsonError, JsonErrorKind, MAX_INTEGER_DIGITS, RawObject, from_slice,
