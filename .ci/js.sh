@@ -83,6 +83,9 @@ say "rustfmt, clippy (js/crate), tsc (declarations)"
 (cd js/crate && cargo fmt -- --check && cargo clippy --locked --release --target "$TARGET" -- -D warnings)
 (cd js && node_modules/.bin/tsc -p tsconfig.json)
 
+say "js/crate's own tests, natively (its Cookie reader against the core's)"
+(cd js/crate && cargo test --locked)
+
 say "native CLI, for the exchanges"
 cargo build -p signed-session-cli
 

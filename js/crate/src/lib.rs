@@ -27,12 +27,14 @@
 
 mod config;
 mod convert;
+mod cookie;
 mod session;
 mod signer;
 
 pub use session::{Session, Store};
 pub use signer::Signer;
 
+#[cfg(target_arch = "wasm32")]
 #[global_allocator]
 #[allow(unsafe_code)]
 // SAFETY: wasm32-unknown-unknown without atomics has one thread, and the

@@ -14,6 +14,7 @@ use crate::config::{HostSettings, clock, keyring, middleware};
 use crate::convert::{
     ascii, decode_failure, instant, millis, ok, ok_value, read, save_error, save_failure, seconds,
 };
+use crate::cookie::cookie_value;
 
 /// What every session of a store shares: the middleware (keys, settings)
 /// and the clock it reads.
@@ -374,28 +375,6 @@ impl Session {
         }
         Ok(ok_value(&Value::Object(m)))
     }
-}
-
-/// The value of the cookie `name` in a `Cookie` header, read as the core's
-/// `signed_session::http::request_cookie` reads it (the `cookie` crate's
-/// `split_parse`): pairs split at `;`, name and value trimmed, a pair
-/// without `=` or with an empty name skipped, surrounding double quotes
-/// removed, and the last occurrence of the name wins. Done here rather
-/// than through that function so that the `cookie` crate, and the date
-/// parser it brings, stay out of the module (about 30 KB).
-fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header
-        .split(';')
-        .filter_map(|pair| pair.split_once('='))
-        .filter(|(key, _)| key.trim() == name)
-        .map(|(_, value)| {
-            let value = value.trim();
-            value
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .unwrap_or(value)
-        })
-        .next_back()
 }
 
 /// Every value of a header, joined as one, or `null`.
