@@ -57,7 +57,7 @@ mod tests {
             "\"v\"",
             "abc:def-ghi_",
         ];
-        let mut state: u64 = 0x5eed_c00c_1e5;
+        let mut state: u64 = 0x05ee_dc00_c1e5;
         let mut next = |n: usize| {
             state ^= state << 13;
             state ^= state >> 7;
