@@ -15,23 +15,24 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use signed_session::Value;
 use signed_session::http::{CookieConfig, Outcome, SameSite, SessionMiddleware};
 use signed_session::session::{Expiry, Session, SessionConfig};
+use signed_session::signing::Keyring;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// A `Set-Cookie` line split into name, value and attributes (names
 /// lower-cased, flags as `""`), so that order and case do not matter.
 #[derive(Debug, PartialEq)]
-struct ParsedCookie {
-    name: String,
-    value: String,
-    attributes: BTreeMap<String, String>,
+pub(crate) struct ParsedCookie {
+    pub(crate) name: String,
+    pub(crate) value: String,
+    pub(crate) attributes: BTreeMap<String, String>,
 }
 
 /// The test's own reading of a `Set-Cookie` line. It keeps `Max-Age`
 /// exactly as written (the `cookie` crate turns negative ages into 0, and
 /// `-1800` is what Django sends) and unquotes the value as Python does for
 /// the empty `""`.
-fn parse_set_cookie(line: &str) -> ParsedCookie {
+pub(crate) fn parse_set_cookie(line: &str) -> ParsedCookie {
     let mut parts = line.split(';').map(str::trim);
     let (name, value) = parts.next().unwrap().split_once('=').unwrap();
     let value = value
@@ -53,7 +54,7 @@ fn parse_set_cookie(line: &str) -> ParsedCookie {
 }
 
 /// The vector's `expected.cookie.attributes` in the same shape.
-fn expected_attributes(attrs: &Value) -> BTreeMap<String, String> {
+pub(crate) fn expected_attributes(attrs: &Value) -> BTreeMap<String, String> {
     attrs
         .as_object()
         .unwrap()
@@ -69,9 +70,13 @@ fn expected_attributes(attrs: &Value) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The settings of a vector as our configuration: the session's and the
-/// cookie's.
-fn config(id: &str, settings: &Value) -> (SessionConfig, CookieConfig) {
+/// The settings of a vector as our configuration: the session's (on top of
+/// `base`, which brings the clock) and the cookie's.
+pub(crate) fn config(
+    id: &str,
+    settings: &Value,
+    base: SessionConfig,
+) -> (SessionConfig, CookieConfig) {
     let s = |name: &str| {
         settings
             .as_object()
@@ -84,7 +89,7 @@ fn config(id: &str, settings: &Value) -> (SessionConfig, CookieConfig) {
         .map(|v| v.parse::<SameSite>().unwrap());
     // Django's exact behaviour: a session's own expiry is not enforced on
     // load (so a cookie with a past `_session_expiry` still decodes).
-    let session = at::config()
+    let session = base
         .with_use_tz(s("USE_TZ").as_bool().unwrap())
         .with_enforce_expiry(false)
         .with_cookie_age(time::Duration::seconds(
@@ -100,6 +105,74 @@ fn config(id: &str, settings: &Value) -> (SessionConfig, CookieConfig) {
         .with_same_site(same_site)
         .with_save_every_request(s("SESSION_SAVE_EVERY_REQUEST").as_bool().unwrap());
     (session, cookie)
+}
+
+/// The vector's `SECRET_KEY` and `SECRET_KEY_FALLBACKS` as a keyring.
+pub(crate) fn vector_keyring(settings: &Value) -> Keyring {
+    let settings = settings.as_object().unwrap();
+    let secret = settings["SECRET_KEY"].as_str().unwrap();
+    let fallbacks: Vec<&str> = settings["SECRET_KEY_FALLBACKS"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    keyring(secret, &fallbacks)
+}
+
+/// What the vector's view `get`s returned, in order.
+pub(crate) fn expected_view_results(case: &Value) -> Vec<Value> {
+    field(case, "view_results")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_object().unwrap()["result"].clone())
+        .collect()
+}
+
+/// Our one `Set-Cookie` line against the vector's `want` (its
+/// `expected.cookie`): the name, the attributes (against the vector's and
+/// against Django's header text) and, unless only Django compressed (our
+/// default policy keeps JSON under 1 KiB plain), the token and the exact
+/// header text. Returns the line as parsed, for the caller's own checks.
+pub(crate) fn check_set_cookie(
+    id: &str,
+    line: &str,
+    want: &python_json::Map,
+    cookie_name: &str,
+) -> ParsedCookie {
+    let got = parse_set_cookie(line);
+    let want_line = want["set_cookie_header"].as_str().unwrap();
+    let want_value = want["value"].as_str().unwrap();
+    assert_eq!(got.name, cookie_name, "{id}: cookie name");
+    assert_eq!(
+        got.attributes,
+        expected_attributes(&want["attributes"]),
+        "{id}: attributes of {line}"
+    );
+    assert_eq!(
+        got.attributes,
+        parse_set_cookie(want_line).attributes,
+        "{id}: attributes against Django's header text"
+    );
+    // Only when Django compressed and our default policy (JSON under 1 KiB
+    // stays plain) did not do the tokens differ; compressed on both sides
+    // they are equal (stock zlib's bytes).
+    if !want_value.starts_with('.') || got.value.starts_with('.') {
+        assert_eq!(got.value, want_value, "{id}: token");
+        // Same token, same attribute order: Django's exact bytes.
+        assert_eq!(line, want_line, "{id}: header text");
+    }
+    got
+}
+
+/// Our `Vary` lines against the vector's `expected.vary`.
+pub(crate) fn check_vary<S: AsRef<str>>(id: &str, vary: &[S], expected: &Value) {
+    let vary: Vec<&str> = vary.iter().map(AsRef::as_ref).collect();
+    match expected.as_object().unwrap()["vary"].as_str() {
+        None => assert!(vary.is_empty(), "{id}: unexpected Vary {vary:?}"),
+        Some(want) => assert_eq!(vary, [want], "{id}: Vary"),
+    }
 }
 
 /// Runs one view op the way the vector generator ran it on
@@ -155,20 +228,10 @@ fn middleware_vectors() {
     for case in &cases {
         let id = id(case);
         let settings = field(case, "settings");
-        let secret = settings.as_object().unwrap()["SECRET_KEY"]
-            .as_str()
-            .unwrap();
-        let fallbacks: Vec<&str> = settings.as_object().unwrap()["SECRET_KEY_FALLBACKS"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
-        let (session_config, config) = config(&id, settings);
+        let (session_config, config) = config(&id, settings, at::config());
         let cookie_name = config.name().to_owned();
-        let middleware =
-            SessionMiddleware::new(&keyring(secret, &fallbacks), session_config, config)
-                .unwrap_or_else(|e| panic!("{id}: {e}"));
+        let middleware = SessionMiddleware::new(&vector_keyring(settings), session_config, config)
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
         let now = field(case, "now").as_f64().unwrap();
 
         // The request.
@@ -187,13 +250,7 @@ fn middleware_vectors() {
                 results.push(result);
             }
         }
-        let expected_results: Vec<Value> = field(case, "view_results")
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r.as_object().unwrap()["result"].clone())
-            .collect();
-        assert_eq!(results, expected_results, "{id}: view results");
+        assert_eq!(results, expected_view_results(case), "{id}: view results");
 
         // The response.
         let status = StatusCode::from_u16(
@@ -231,21 +288,8 @@ fn middleware_vectors() {
             Some(want) => {
                 assert_eq!(ours.len(), 1, "{id}: one Set-Cookie expected, got {ours:?}");
                 let line = ours[0];
-                let got = parse_set_cookie(line);
-                let want_line = want["set_cookie_header"].as_str().unwrap();
-                let want_value = want["value"].as_str().unwrap();
-                assert_eq!(got.name, cookie_name, "{id}: cookie name");
-                assert_eq!(
-                    got.attributes,
-                    expected_attributes(&want["attributes"]),
-                    "{id}: attributes of {line}"
-                );
-                assert_eq!(
-                    got.attributes,
-                    parse_set_cookie(want_line).attributes,
-                    "{id}: attributes against Django's header text"
-                );
-                if want_value.is_empty() {
+                let got = check_set_cookie(&id, line, want, &cookie_name);
+                if want["value"].as_str().unwrap().is_empty() {
                     assert_eq!(outcome, Outcome::Deleted, "{id}");
                     assert_eq!(got.value, "", "{id}: deletion value");
                 } else {
@@ -262,14 +306,6 @@ fn middleware_vectors() {
                         "{id}: decoded data"
                     );
                 }
-                // Only when Django compressed and our default policy (JSON
-                // under 1 KiB stays plain) did not do the tokens differ;
-                // compressed on both sides they are equal (stock zlib's bytes).
-                if !want_value.starts_with('.') || got.value.starts_with('.') {
-                    assert_eq!(got.value, want_value, "{id}: token");
-                    // Same token, same attribute order: Django's exact bytes.
-                    assert_eq!(line, want_line, "{id}: header text");
-                }
             }
         }
 
@@ -278,11 +314,7 @@ fn middleware_vectors() {
             .iter()
             .map(|v| v.to_str().unwrap())
             .collect();
-        let want_vary = expected.as_object().unwrap()["vary"].as_str();
-        match want_vary {
-            None => assert!(vary.is_empty(), "{id}: unexpected Vary {vary:?}"),
-            Some(want) => assert_eq!(vary, [want], "{id}: Vary"),
-        }
+        check_vary(&id, &vary, expected);
     }
     assert!(set_count >= 10, "most vectors set a cookie ({set_count})");
 }
