@@ -153,6 +153,31 @@ pub(crate) struct Answer {
     pub(crate) view_results: Value,
 }
 
+impl Answer {
+    /// A response's `Vary` (its lines joined) and `Set-Cookie` lines, with
+    /// the view's results.
+    pub(crate) fn from_headers(headers: &HeaderMap, view_results: Value) -> Self {
+        let vary: Vec<&str> = headers
+            .get_all(VARY)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        Answer {
+            vary: if vary.is_empty() {
+                None
+            } else {
+                Some(vary.join(", "))
+            },
+            set_cookies: headers
+                .get_all(SET_COOKIE)
+                .iter()
+                .map(|v| v.to_str().unwrap().to_owned())
+                .collect(),
+            view_results,
+        }
+    }
+}
+
 fn django_request(
     django: &mut Oracle,
     mw: &Mw,
@@ -212,24 +237,7 @@ fn rust_request(
         now,
     )
     .unwrap();
-    let vary: Vec<&str> = out
-        .get_all(VARY)
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
-    Answer {
-        vary: if vary.is_empty() {
-            None
-        } else {
-            Some(vary.join(", "))
-        },
-        set_cookies: out
-            .get_all(SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .collect(),
-        view_results: Value::Array(results),
-    }
+    Answer::from_headers(&out, Value::Array(results))
 }
 
 /// Splits `name=value; attrs...` into the value and the line with the
@@ -538,7 +546,7 @@ impl Ours for FrameworkFree {
 
 /// Runs a script on both sides; `crossed` swaps the jars (each side gets
 /// the cookie the other set). Returns the number of requests compared.
-pub(crate) fn run_script(
+fn run_script(
     django: &mut Oracle,
     mw: &Mw,
     ours: &mut dyn Ours,
@@ -571,6 +579,27 @@ pub(crate) fn run_script(
     } else {
         Err(errors.join("\n\n"))
     }
+}
+
+/// [`run_script`] with own jars, then with the jars crossed (labelled
+/// `label` and `label (jars crossed)`): the number of requests compared and
+/// the differences found.
+pub(crate) fn run_script_both_ways(
+    django: &mut Oracle,
+    mw: &Mw,
+    ours: &mut dyn Ours,
+    steps: &[Step],
+    label: &str,
+) -> (usize, Vec<String>) {
+    let (mut total, mut errors) = (0, Vec::new());
+    for crossed in [false, true] {
+        let label = format!("{label}{}", if crossed { " (jars crossed)" } else { "" });
+        match run_script(django, mw, ours, steps, crossed, &label) {
+            Ok(n) => total += n,
+            Err(e) => errors.push(e),
+        }
+    }
+    (total, errors)
 }
 
 pub(crate) fn presets() -> Vec<(&'static str, Mw)> {
@@ -652,14 +681,10 @@ fn scripted_sequences_match_django() {
     let mut errors = Vec::new();
     for (label, mw) in presets() {
         let steps = script(mw.use_tz);
-        for crossed in [false, true] {
-            let label = format!("{label}{}", if crossed { " (jars crossed)" } else { "" });
-            let mut ours = FrameworkFree(mw.rust());
-            match run_script(&mut django, &mw, &mut ours, &steps, crossed, &label) {
-                Ok(n) => total += n,
-                Err(e) => errors.push(e),
-            }
-        }
+        let mut ours = FrameworkFree(mw.rust());
+        let (n, e) = run_script_both_ways(&mut django, &mw, &mut ours, &steps, label);
+        total += n;
+        errors.extend(e);
     }
     report(&format!(
         "interop_middleware: {total} scripted requests through Django's SessionMiddleware and ours \
@@ -971,26 +996,8 @@ mod tower_side {
                     .unwrap();
                 app.call(request).await.unwrap()
             });
-            let headers = response.headers();
-            let vary: Vec<&str> = headers
-                .get_all(http::header::VARY)
-                .iter()
-                .map(|v| v.to_str().unwrap())
-                .collect();
             let view_results = results.lock().unwrap().clone();
-            Answer {
-                vary: if vary.is_empty() {
-                    None
-                } else {
-                    Some(vary.join(", "))
-                },
-                set_cookies: headers
-                    .get_all(http::header::SET_COOKIE)
-                    .iter()
-                    .map(|v| v.to_str().unwrap().to_owned())
-                    .collect(),
-                view_results,
-            }
+            Answer::from_headers(response.headers(), view_results)
         }
     }
 
@@ -1063,18 +1070,12 @@ fn tower_layer_matches_django() {
     ];
     for (label, mw) in presets().into_iter().filter(|(l, _)| chosen.contains(l)) {
         let steps = live_clock_steps(script(mw.use_tz));
-        for crossed in [false, true] {
-            let label = format!(
-                "tower layer, {label}{}",
-                if crossed { " (jars crossed)" } else { "" }
-            );
-            let mut tower = tower_side::Tower::new(&mw);
-            match run_script(&mut django, &mw, &mut tower, &steps, crossed, &label) {
-                Ok(n) => total += n,
-                Err(e) => errors.push(e),
-            }
-            retries += tower.retries;
-        }
+        let mut tower = tower_side::Tower::new(&mw);
+        let label = format!("tower layer, {label}");
+        let (n, e) = run_script_both_ways(&mut django, &mw, &mut tower, &steps, &label);
+        total += n;
+        errors.extend(e);
+        retries += tower.retries;
     }
     report(&format!(
         "interop_middleware: {total} scripted requests through the tower layer (axum Router) and Django's \
