@@ -13,8 +13,7 @@ use actix_web::http::header::{self as actix_header, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
 use super::config::OversizePolicy;
-use super::error::SaveError;
-use super::handle::{MissingSessionLayer, SessionHandle};
+use super::handle::{MissingSessionLayer, SessionHandle, log_save_error};
 use super::middleware::SessionMiddleware;
 
 /// An actix-web middleware giving every request a session: it loads the
@@ -32,10 +31,10 @@ use super::middleware::SessionMiddleware;
 /// moves between the two frameworks without changing its settings. When
 /// the session cannot be sent (over the size budget, or not encodable) the
 /// error is logged with `tracing::error!`, stored in the response's
-/// extensions as a [`SaveError`], and the [`OversizePolicy`] decides the
-/// response: an empty `500` (the default) or the handler's response
-/// without the cookie. A handler that panics sends no response, so no
-/// cookie either.
+/// extensions as a [`SaveError`](super::SaveError), and the
+/// [`OversizePolicy`] decides the response: an empty `500` (the default)
+/// or the handler's response without the cookie. A handler that panics
+/// sends no response, so no cookie either.
 ///
 /// ```
 /// use actix_web::{App, web};
@@ -218,23 +217,6 @@ fn finish<B>(
     write_back(response.headers_mut());
     response.response_mut().extensions_mut().insert(error);
     None
-}
-
-fn log_save_error(error: &SaveError, middleware: &SessionMiddleware) {
-    let config = middleware.config();
-    let message = crate::error::report(error);
-    match error.too_large() {
-        Some(too_large) => tracing::error!(
-            cookie = config.name(),
-            size = too_large.size(),
-            budget = too_large.budget(),
-            policy = ?config.oversize_policy(),
-            "{message}"
-        ),
-        None => {
-            tracing::error!(cookie = config.name(), policy = ?config.oversize_policy(), "{message}")
-        }
-    }
 }
 
 impl ResponseError for MissingSessionLayer {

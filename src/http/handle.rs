@@ -222,3 +222,23 @@ impl<S: Send + Sync> FromRequestParts<S> for SessionHandle {
             .ok_or(MissingSessionLayer)
     }
 }
+
+/// Logs a failed save with `tracing::error!` (the cookie, the policy and,
+/// when the session was too large, its size and the budget): the tower
+/// layer's and the actix-web middleware's one report of it.
+pub(super) fn log_save_error(error: &SaveError, middleware: &SessionMiddleware) {
+    let config = middleware.config();
+    let message = crate::error::report(error);
+    match error.too_large() {
+        Some(too_large) => tracing::error!(
+            cookie = config.name(),
+            size = too_large.size(),
+            budget = too_large.budget(),
+            policy = ?config.oversize_policy(),
+            "{message}"
+        ),
+        None => {
+            tracing::error!(cookie = config.name(), policy = ?config.oversize_policy(), "{message}")
+        }
+    }
+}

@@ -10,8 +10,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::error::SaveError;
-use super::handle::SessionHandle;
+use super::handle::{SessionHandle, log_save_error};
 use super::middleware::SessionMiddleware;
 
 /// A tower [`Layer`] giving every request a session: it loads the session
@@ -24,7 +23,7 @@ use super::middleware::SessionMiddleware;
 /// them. When the session cannot be sent (over the size budget, see
 /// [`CookieConfig::with_size_budget`](super::CookieConfig::with_size_budget)) the error is logged with
 /// `tracing::error!`, stored in the response's extensions as a
-/// [`SaveError`], and the [`OversizePolicy`](super::OversizePolicy) decides
+/// [`SaveError`](super::SaveError), and the [`OversizePolicy`](super::OversizePolicy) decides
 /// the response.
 ///
 /// With [asynchronous revocation checks](SessionMiddleware::with_async_check)
@@ -155,7 +154,7 @@ impl<S> SessionService<S> {
             let mut response = inner.call(request).await?;
             // The session is locked only inside this synchronous call.
             if let Err(error) = handle.finish(loaded.had_cookie, &mut response) {
-                log_save_error(&error, &handle);
+                log_save_error(&error, handle.middleware());
             }
             Ok(response)
         };
@@ -236,29 +235,12 @@ where
                 if let Some(pending) = pending.take() {
                     // The session is locked only inside this synchronous call.
                     if let Err(error) = pending.handle.finish(pending.had_cookie, &mut response) {
-                        log_save_error(&error, &pending.handle);
+                        log_save_error(&error, pending.handle.middleware());
                     }
                 }
                 Poll::Ready(Ok(response))
             }
             StateProj::Checked { future } => future.as_mut().poll(cx),
-        }
-    }
-}
-
-fn log_save_error(error: &SaveError, handle: &SessionHandle) {
-    let config = handle.middleware().config();
-    let message = crate::error::report(error);
-    match error.too_large() {
-        Some(too_large) => tracing::error!(
-            cookie = config.name(),
-            size = too_large.size(),
-            budget = too_large.budget(),
-            policy = ?config.oversize_policy(),
-            "{message}"
-        ),
-        None => {
-            tracing::error!(cookie = config.name(), policy = ?config.oversize_policy(), "{message}")
         }
     }
 }
