@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: loading the golden vectors.
+//! Helpers shared by the integration tests: loading the golden vectors,
+//! keyrings, and incompressible session data.
 
 use python_json as json;
 use signed_session::Value;
@@ -75,4 +76,19 @@ pub fn keyring(secret: &str, fallbacks: &[&str]) -> Keyring {
         ring = ring.with_fallback(Secret::new(*f).unwrap());
     }
     ring
+}
+
+/// Random letters (a fixed xorshift sequence): they barely compress, so a
+/// session holding them really makes the cookie grow.
+#[cfg(feature = "axum")]
+pub fn noise(len: usize) -> String {
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(b'a' + u8::try_from(x % 26).unwrap())
+        })
+        .collect()
 }

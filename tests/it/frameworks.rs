@@ -15,7 +15,7 @@
 #![cfg(all(feature = "axum", feature = "actix"))]
 
 use crate::at;
-use crate::common::{field, id, section, vectors};
+use crate::common::{field, id, noise, section, vectors};
 use crate::http_client::{self, Reply};
 use crate::interop_middleware::{self as interop, Answer, Ours};
 use crate::middleware_vectors as mv;
@@ -97,19 +97,6 @@ impl Out {
             body: body.into(),
         }
     }
-}
-
-/// Random letters: they barely compress, so the cookie really grows.
-fn noise(len: usize) -> String {
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            char::from(b'a' + u8::try_from(x % 26).unwrap())
-        })
-        .collect()
 }
 
 /// The handlers, the same under every framework.

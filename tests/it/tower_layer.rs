@@ -2,6 +2,7 @@
 //! 127.0.0.1 with an ephemeral port, and a hyper client.
 #![cfg(feature = "axum")]
 
+use crate::common::noise;
 use crate::http_client;
 
 use std::net::SocketAddr;
@@ -22,19 +23,6 @@ const SECRET: &str = "tower-layer-test-secret";
 
 fn keys() -> Keyring {
     Keyring::new(Secret::new(SECRET).unwrap())
-}
-
-/// Random letters: they barely compress, so the cookie really grows.
-fn noise(len: usize) -> String {
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            char::from(b'a' + u8::try_from(x % 26).unwrap())
-        })
-        .collect()
 }
 
 async fn count(session: SessionHandle) -> String {
