@@ -233,20 +233,26 @@ fn spawn_actix(
     })
 }
 
+/// The type both actix-web app builders return: an `App` of some service
+/// factory (the middleware's body type left open).
+macro_rules! actix_app {
+    () => {
+        actix_web::App<
+            impl actix_web::dev::ServiceFactory<
+                actix_web::dev::ServiceRequest,
+                Config = (),
+                Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+                Error = actix_web::Error,
+                InitError = (),
+            >,
+        >
+    };
+}
+
 /// The actix-web app with [`ActixSession`] (what the server runs).
 ///
 /// [`ActixSession`]: signed_session::http::ActixSession
-pub fn actix_signed_session_app(
-    sessions: signed_session::http::ActixSession,
-) -> actix_web::App<
-    impl actix_web::dev::ServiceFactory<
-        actix_web::dev::ServiceRequest,
-        Config = (),
-        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
+pub fn actix_signed_session_app(sessions: signed_session::http::ActixSession) -> actix_app!() {
     use actix_web::{App, web};
 
     App::new()
@@ -287,17 +293,7 @@ async fn actix_session_get(session: actix_session::Session) -> actix_web::Result
 /// and signed cookies (what the server runs). As actix-session's
 /// documentation does, the middleware is built in the app factory (it
 /// holds an `Rc` to the store).
-pub fn actix_session_app(
-    key: actix_web::cookie::Key,
-) -> actix_web::App<
-    impl actix_web::dev::ServiceFactory<
-        actix_web::dev::ServiceRequest,
-        Config = (),
-        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
+pub fn actix_session_app(key: actix_web::cookie::Key) -> actix_app!() {
     use actix_session::SessionMiddleware;
     use actix_session::config::CookieContentSecurity;
     use actix_session::storage::CookieSessionStore;
