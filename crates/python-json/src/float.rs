@@ -43,7 +43,8 @@ const EXACT_POW10: [f64; 23] = [
 )]
 const MAX_DIGITS: usize = 800;
 
-/// [`parse`] without the standard library's tables.
+/// What `parse` computes (the nearest `f64`), without the standard
+/// library's tables.
 #[cfg_attr(
     not(any(test, python_json_compact_float, feature = "__internal-api")),
     allow(dead_code)
