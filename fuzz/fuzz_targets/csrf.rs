@@ -18,7 +18,8 @@
 //!   `CsrfRejection` whose reason is in the response; a form body with a
 //!   valid token (percent-encoded or not, urlencoded or multipart) on an
 //!   otherwise clean request is accepted, so the parser found the token;
-//!   the heap held during the call stays within a multiple of the smaller
+//!   a form over the cap is refused with `413` and an accepted `POST`
+//!   form was within it, so nothing past the cap is handed on; the heap held during the call stays within a multiple of the smaller
 //!   of the body and the cap (a counting allocator measures it).
 #![no_main]
 
@@ -381,7 +382,13 @@ fn clean_form(u: &mut Unstructured<'_>) -> Result<()> {
         let value = percent_some(u, &token)?;
         body.extend_from_slice(format!("{field}={value}").as_bytes());
     }
-    let config = CsrfConfig::new().with_max_body_size(MAX_CAP);
+    // A cap the body is sometimes over: then it must be refused, unread.
+    let cap = if u.arbitrary()? {
+        MAX_CAP
+    } else {
+        u.int_in_range(0..=body.len() + 8)?
+    };
+    let config = CsrfConfig::new().with_max_body_size(cap);
     let layer = CsrfLayer::new(config.clone()).expect("the default config is valid");
     let request = Request::builder()
         .method(Method::POST)
@@ -394,7 +401,15 @@ fn clean_form(u: &mut Unstructured<'_>) -> Result<()> {
     *SEEN.lock().unwrap() = None;
     let response = block_on(layer.layer(Record).call(request)).expect("infallible");
     let seen = SEEN.lock().unwrap().take();
-    if valid {
+    if body.len() > cap {
+        assert_eq!(
+            response.status(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "a form of {} bytes over the cap {cap} was not refused",
+            body.len()
+        );
+        assert!(seen.is_none());
+    } else if valid {
         assert_eq!(
             response.status(),
             StatusCode::OK,
@@ -535,9 +550,13 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         let times = repeat.min(MAX_BODY / body.len()).max(1);
         body = body.repeat(times);
     }
+    // Whether the one Content-Type is a form's (the first four).
+    let mut is_form = false;
     if u.ratio(3, 4)? {
         let ct = if u.ratio(4, 5)? {
-            u.choose(&content_types)?.clone().into_bytes()
+            let i = u.choose_index(content_types.len())?;
+            is_form = i < 4;
+            content_types[i].clone().into_bytes()
         } else {
             value_bytes(u)?
         };
@@ -642,6 +661,14 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     }
     match status {
         StatusCode::OK => {
+            if is_form && method.as_str().eq_ignore_ascii_case("POST") {
+                // The form was read: it was within the cap.
+                assert!(
+                    body.len() <= cap && declared.is_none_or(|n| n <= cap as u64),
+                    "a form of {} bytes (declared {declared:?}) over the cap {cap} was accepted",
+                    body.len()
+                );
+            }
             assert_eq!(
                 seen.as_deref(),
                 Some(&body[..]),
