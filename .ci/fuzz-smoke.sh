@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds="${FUZZ_SMOKE_SECONDS:-25}"
+seconds="${FUZZ_SMOKE_SECONDS:-15}"
 
 if ! rustup toolchain list | grep -q '^nightly'; then
   echo "fuzz-smoke: no nightly toolchain installed (rustup toolchain install nightly)" >&2
