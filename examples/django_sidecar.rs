@@ -302,15 +302,19 @@ async fn login(
     csrf: CsrfHandle,
     Form(form): Form<Credentials>,
 ) -> Response {
-    let username = form.username.clone();
-    let found = match read_db(&app.users.db, move |c| active_user(c, "username", username)).await {
-        Ok(found) => found,
+    let Credentials { username, password } = form;
+    // PBKDF2 is slow on purpose (Django's default is over a million
+    // iterations): it runs on the blocking pool with the query, not on
+    // the async workers.
+    let found = read_db(&app.users.db, move |c| {
+        let found = active_user(c, "username", username)?;
+        Ok(found.filter(|(_, user)| check_password(&password, &user.password)))
+    })
+    .await;
+    let user = match found {
+        Ok(user) => user,
         Err(e) => return server_error(&e),
     };
-    let user = found.and_then(|(id, user)| {
-        let password = form.password.clone();
-        check_password(&password, &user.password).then_some((id, user))
-    });
     let Some((id, user)) = user else {
         return (
             StatusCode::UNAUTHORIZED,
