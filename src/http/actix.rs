@@ -13,7 +13,7 @@ use actix_web::http::header::{self as actix_header, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
 use super::config::OversizePolicy;
-use super::handle::{MissingSessionLayer, SessionHandle, log_save_error};
+use super::handle::{MissingSessionLayer, SessionHandle, log_load_error, log_save_error};
 use super::middleware::SessionMiddleware;
 
 /// An actix-web middleware giving every request a session: it loads the
@@ -123,13 +123,7 @@ where
             } else {
                 middleware.load(&cookies)
             };
-            if let Some(error) = loaded.session.load_error() {
-                tracing::debug!(
-                    error = %crate::error::report(error),
-                    kind = %error.kind(),
-                    "session cookie refused, starting a new session"
-                );
-            }
+            log_load_error(&loaded.session);
             let handle = SessionHandle::new(loaded.session, Arc::clone(&middleware));
             request.extensions_mut().insert(handle.clone());
             let mut response = service.call(request).await?;

@@ -242,3 +242,16 @@ pub(super) fn log_save_error(error: &SaveError, middleware: &SessionMiddleware) 
         }
     }
 }
+
+/// Logs a refused cookie at `debug`: expected now and then (key rotation,
+/// expiry, revocation), and Django is silent about it. The tower layer's
+/// and the actix-web middleware's one report of it.
+pub(super) fn log_load_error(session: &crate::session::Session) {
+    if let Some(error) = session.load_error() {
+        tracing::debug!(
+            error = %crate::error::report(error),
+            kind = %error.kind(),
+            "session cookie refused, starting a new session"
+        );
+    }
+}

@@ -10,7 +10,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::handle::{SessionHandle, log_save_error};
+use super::handle::{SessionHandle, log_load_error, log_save_error};
 use super::middleware::SessionMiddleware;
 
 /// A tower [`Layer`] giving every request a session: it loads the session
@@ -163,18 +163,6 @@ impl<S> SessionService<S> {
                 future: Box::pin(future),
             },
         }
-    }
-}
-
-/// A refused cookie is expected now and then (key rotation, expiry,
-/// revocation); Django is silent about it.
-fn log_load_error(session: &crate::session::Session) {
-    if let Some(error) = session.load_error() {
-        tracing::debug!(
-            error = %crate::error::report(error),
-            kind = %error.kind(),
-            "session cookie refused, starting a new session"
-        );
     }
 }
 
