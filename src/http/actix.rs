@@ -128,7 +128,7 @@ where
             request.extensions_mut().insert(handle.clone());
             let mut response = service.call(request).await?;
             Ok(
-                finish(&handle, loaded.had_cookie, &mut response, &middleware).map_or_else(
+                finish(&handle, loaded.had_cookie, &mut response).map_or_else(
                     || response.map_into_left_body(),
                     ServiceResponse::map_into_right_body,
                 ),
@@ -166,8 +166,8 @@ fn finish<B>(
     handle: &SessionHandle,
     had_cookie: bool,
     response: &mut ServiceResponse<B>,
-    middleware: &SessionMiddleware,
 ) -> Option<ServiceResponse<actix_web::body::BoxBody>> {
+    let middleware = handle.middleware();
     // The headers it merges into, carried over to the `http` crate's map
     // and back (actix-web 4 has its own header types).
     let mut headers = ::http::HeaderMap::new();
