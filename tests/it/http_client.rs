@@ -115,11 +115,6 @@ pub async fn try_send_headers(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Result<Reply, hyper::Error> {
-    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(connection);
     let mut request = Request::builder()
         .method(method)
         .uri(path)
@@ -128,7 +123,21 @@ pub async fn try_send_headers(
         request = request.header(*name, *value);
     }
     let body = Full::new(Bytes::from(body.to_owned()));
-    let response = sender.send_request(request.body(body).unwrap()).await?;
+    exchange(addr, request.body(body).unwrap()).await
+}
+
+/// Sends `request` on a new HTTP/1 connection to `addr` and reads the
+/// whole answer; the server closing the connection first is an error.
+pub async fn exchange(
+    addr: SocketAddr,
+    request: Request<Full<Bytes>>,
+) -> Result<Reply, hyper::Error> {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let response = sender.send_request(request).await?;
     let (parts, body) = response.into_parts();
     let bytes = body.collect().await?.to_bytes();
     Ok(Reply {

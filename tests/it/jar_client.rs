@@ -18,11 +18,11 @@ use std::time::Duration;
 
 use http::header::{CONTENT_TYPE, COOKIE, HOST};
 use http::{HeaderName, HeaderValue, Request};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 
 pub use crate::http_client::Reply;
+use crate::http_client::exchange;
 
 /// How long one request (connect, send, the whole answer) may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -168,31 +168,6 @@ impl Jar {
         self.absorb(&reply);
         reply
     }
-}
-
-async fn exchange(addr: SocketAddr, request: Request<Full<Bytes>>) -> Result<Reply, String> {
-    let stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .map_err(|e| format!("cannot connect: {e}"))?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| format!("handshake: {e}"))?;
-    tokio::spawn(connection);
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| format!("request: {e}"))?;
-    let (parts, body) = response.into_parts();
-    let bytes = body
-        .collect()
-        .await
-        .map_err(|e| format!("reading the body: {e}"))?
-        .to_bytes();
-    Ok(Reply {
-        status: parts.status,
-        headers: parts.headers,
-        body: String::from_utf8(bytes.to_vec()).map_err(|e| format!("body not UTF-8: {e}"))?,
-    })
 }
 
 /// `application/x-www-form-urlencoded`, as a browser encodes a form.
